@@ -3,7 +3,9 @@
 and the source files' size and content hash, so a changed source is converted again.
 
 Small sources (< 64 MiB) are hashed whole. Large ones (the 2 GB NAS-Bench-201 .pth) are keyed by
-size, modification time and a hash of their first and last MiB, so a warm load stays fast.
+size, modification time and a hash of their first and last MiB. A computed hash is remembered in
+`fingerprints.json` beside the cache under (path, size, mtime, inode), so a warm load does not
+re-read the source at all; any change to the file's size, mtime or inode rehashes it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,35 @@ def naslab_home() -> Path:
     return Path(os.environ.get("NASLAB_HOME", Path.home() / ".cache" / "naslab")).expanduser()
 
 
+def _memo_path() -> Path:
+    return naslab_home() / "cache" / "fingerprints.json"
+
+
 def file_fingerprint(path: str | Path) -> str:
-    p = Path(path)
+    p = Path(path).resolve()
     st = p.stat()
+    stamp = f"{p}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+    memo_file = _memo_path()
+    try:
+        memo = json.loads(memo_file.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    if stamp in memo:
+        return memo[stamp]
+    digest = _hash_file(p, st)
+    memo = {k: v for k, v in memo.items() if not k.startswith(f"{p}|")}
+    memo[stamp] = digest
+    try:
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo_file.with_name(f".{memo_file.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(memo))
+        os.replace(tmp, memo_file)
+    except OSError:  # a read-only cache still works, just slower
+        pass
+    return digest
+
+
+def _hash_file(p: Path, st: os.stat_result) -> str:
     h = hashlib.sha256()
     h.update(str(st.st_size).encode())
     with open(p, "rb") as f:
