@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from benchmarks.store import ColumnKey, TableStore
 from nas_core import spaces
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError, NotInBenchmarkError, UnknownNameError
 from nas_core.spaces.base import SearchSpace
+
+if TYPE_CHECKING:  # pandas is imported lazily: a warm load must not pay for it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,10 @@ class TabularBenchmark(Benchmark):
             self._row_of[store.index] = np.arange(n)
         else:
             self._row_of = None
-        self._values = store.values
-        self._index_of = getattr(self.space, "_index_of", None)
+        # A plain ndarray view of the (memory-mapped) values: indexing a np.memmap subclass is
+        # several times slower, and the view keeps the mapping (pages load on first touch).
+        self._values = np.asarray(store.values)
+        self._size = size
 
     # --- description ------------------------------------------------------------------------
     @property
@@ -240,7 +244,14 @@ class TabularBenchmark(Benchmark):
         return rows
 
     def _row(self, arch: Any) -> int:
-        return int(self.rows(np.asarray([self.space.index(self.space.parse(arch))]))[0])
+        i = self.space.index(arch)
+        if self._full:
+            return i
+        if self._row_of is not None:
+            row = int(self._row_of[i])
+            if row >= 0:
+                return row
+        return int(self.rows(np.asarray([i]))[0])
 
     def archs(self) -> list[Arch]:
         f = self.space.from_index
@@ -277,13 +288,9 @@ class TabularBenchmark(Benchmark):
         seed: int | None = None,
     ) -> Any:
         col = self._column(metric, dataset, epoch, seed)
-        if type(archs) is Arch and self._full and self._index_of is not None:
-            i = self._index_of.get(archs.ops)  # fast path: one Arch on a full table
-            if i is not None and archs.space == self.space.name:
-                return float(self._values[col, i])
         if is_single(archs):
             return float(self._values[col, self._row(archs)])
-        return np.asarray(self._values[col][self.rows(archs)])
+        return self._values[col].take(self.rows(archs))
 
     def cost(self, archs: Any, dataset: str | None = None) -> Any:
         d = self._dataset(dataset)
@@ -323,12 +330,14 @@ class TabularBenchmark(Benchmark):
         return self.space.from_index(int(self.store.index[row]))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         idx = self.store.index
         data: dict[str, Any] = {
             "index": idx,
             "arch": [self.space.to_str(self.space.from_index(int(i))) for i in idx],
         }
-        for c in self.store.extras.columns:
+        for c in [] if self.store.extras is None else self.store.extras.columns:
             data[c] = self.store.extras[c].to_numpy()
         for k, (d, m, e, s) in enumerate(self.store.columns):
             name = (

@@ -3,8 +3,9 @@
 - `values.npy`: float32 array of shape (n_columns, n_rows); column-major so one metric for a batch
   of rows is one contiguous read. Loaded memory-mapped, so a large table costs resident memory only
   for the columns actually queried.
-- `rows.parquet`: one row per architecture: `index` (the space's own index, sorted ascending) plus
-  any per-row extras (e.g. the official benchmark index, the arch string).
+- `index.npy`: the space's own index of each row (int64, sorted ascending).
+- `rows.parquet`: per-row extras (e.g. the official benchmark index, the arch string), written and
+  read only when there are any, so a warm load of a plain table never imports pandas/pyarrow.
 - `meta.json`: space name, the column keys (dataset, metric, epoch, seed), metric descriptions,
   citation, licence, cost source.
 
@@ -17,10 +18,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ColumnKey = tuple[str, str, int | None, int | None]  # dataset, metric, epoch, seed
 
@@ -31,10 +34,12 @@ class TableStore:
     index: np.ndarray  # (n_rows,) int64 space indices, strictly increasing
     values: np.ndarray  # (n_columns, n_rows) float32
     columns: list[ColumnKey]
-    extras: pd.DataFrame = field(default_factory=pd.DataFrame)  # per-row, aligned with `index`
+    extras: pd.DataFrame | None = None  # per-row, aligned with `index`; None when there are none
     meta: dict[str, Any] = field(default_factory=dict)
 
     META = "meta.json"
+    #: Bumped whenever the on-disk layout changes; part of every cache key.
+    FORMAT = 2
 
     def __post_init__(self) -> None:
         self.index = np.asarray(self.index, dtype=np.int64)
@@ -49,7 +54,7 @@ class TableStore:
                 raise ValueError("duplicate architectures in table")
             self.index = self.index[order]
             self.values = self.values[:, order]
-            if len(self.extras):
+            if self.extras is not None and len(self.extras):
                 self.extras = self.extras.iloc[order].reset_index(drop=True)
 
     @classmethod
@@ -65,22 +70,17 @@ class TableStore:
         values = np.empty((len(cols), len(index)), dtype=np.float32)
         for k, c in enumerate(cols):
             values[k] = np.asarray(data[c], dtype=np.float32)
-        return cls(
-            space,
-            np.asarray(index),
-            values,
-            cols,
-            extras if extras is not None else pd.DataFrame(),
-            meta or {},
-        )
+        if extras is not None and len(extras.columns) == 0:
+            extras = None
+        return cls(space, np.asarray(index), values, cols, extras, meta or {})
 
     def save(self, directory: str | Path) -> None:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         np.save(d / "values.npy", np.ascontiguousarray(self.values, dtype=np.float32))
-        rows = self.extras.copy()
-        rows.insert(0, "index", self.index)
-        rows.to_parquet(d / "rows.parquet", index=False)
+        np.save(d / "index.npy", self.index)
+        if self.extras is not None and len(self.extras.columns):
+            self.extras.reset_index(drop=True).to_parquet(d / "rows.parquet", index=False)
         meta = {"space": self.space, "columns": [list(c) for c in self.columns], **self.meta}
         (d / self.META).write_text(json.dumps(meta, indent=1, default=str))
 
@@ -88,9 +88,13 @@ class TableStore:
     def load(cls, directory: str | Path) -> TableStore:
         d = Path(directory)
         meta = json.loads((d / cls.META).read_text())
-        rows = pd.read_parquet(d / "rows.parquet")
+        extras = None
+        if (d / "rows.parquet").exists():
+            import pandas as pd
+
+            extras = pd.read_parquet(d / "rows.parquet")
         values = np.load(d / "values.npy", mmap_mode="r")
+        index = np.load(d / "index.npy")
         cols = [(c[0], c[1], c[2], c[3]) for c in meta.pop("columns")]
         space = meta.pop("space")
-        index = rows.pop("index").to_numpy(np.int64)
-        return cls(space, index, values, cols, rows, meta)
+        return cls(space, index, values, cols, extras, meta)

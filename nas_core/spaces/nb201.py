@@ -69,8 +69,13 @@ class NB201Space(SearchSpace):
     def __init__(self) -> None:
         grid = np.indices((NUM_OPS,) * NUM_EDGES).reshape(NUM_EDGES, -1).T
         self.op_array: np.ndarray = np.ascontiguousarray(grid, dtype=np.int8)  # (15625, 6)
-        self._archs: list[Arch] = [Arch("nb201", tuple(int(o) for o in row)) for row in grid]
-        self._index_of: dict[tuple[int, ...], int] = {a.ops: i for i, a in enumerate(self._archs)}
+        self._str_cache: dict[str, Arch] = {}
+
+    @cached_property
+    def _index_of(self) -> dict[tuple[int, ...], int]:
+        """op tuple -> index; built on first batch conversion of a list (a dict lookup is the
+        fastest per-element path from Python objects), never for single queries."""
+        return dict(zip(map(tuple, self.op_array.tolist()), range(SIZE), strict=True))
 
     # --- identity -----------------------------------------------------------------------------
     def parse(self, obj: Any) -> Arch:
@@ -79,25 +84,31 @@ class NB201Space(SearchSpace):
                 raise InvalidArchError(
                     f"architecture of space {obj.space!r} given to space {self.name!r}"
                 )
-            if obj.ops not in self._index_of:
-                raise InvalidArchError(f"not an nb201 cell: {obj.ops}")
-            return obj
+            if len(obj.ops) == NUM_EDGES and all(
+                type(o) is int and 0 <= o < NUM_OPS for o in obj.ops
+            ):
+                return obj
+            return self.parse(tuple(obj.ops))  # normalises NumPy ints, or raises
         if isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
             return self.from_index(int(obj))
         if isinstance(obj, str):
-            return self._parse_str(obj.strip())
+            arch = self._str_cache.get(obj)
+            if arch is None:
+                arch = self._parse_str(obj.strip())
+                if len(self._str_cache) < 1 << 16:
+                    self._str_cache[obj] = arch
+            return arch
         if isinstance(obj, (tuple, list, np.ndarray)):
             try:
                 ops = tuple(int(o) for o in obj)
             except (TypeError, ValueError):
                 raise InvalidArchError(f"nb201 op tuple must hold ints, got {obj!r}") from None
-            arch = self._archs[self._index_of[ops]] if ops in self._index_of else None
-            if arch is None:
-                raise InvalidArchError(
-                    f"nb201 op tuple needs {NUM_EDGES} op ids in 0..{NUM_OPS - 1} "
-                    f"({', '.join(f'{i} {o}' for i, o in enumerate(OPS))}), got {obj!r}"
-                )
-            return arch
+            if len(ops) == NUM_EDGES and all(0 <= o < NUM_OPS for o in ops):
+                return Arch("nb201", ops)
+            raise InvalidArchError(
+                f"nb201 op tuple needs {NUM_EDGES} op ids in 0..{NUM_OPS - 1} "
+                f"({', '.join(f'{i} {o}' for i, o in enumerate(OPS))}), got {obj!r}"
+            )
         raise InvalidArchError(
             f"cannot read {obj!r} ({type(obj).__name__}) as an nb201 cell: give an Arch, an index "
             f"0..{SIZE - 1}, an op-id tuple of length 6, or a string like "
@@ -136,22 +147,33 @@ class NB201Space(SearchSpace):
         ops = [0] * NUM_EDGES
         for slot, pos in enumerate(_STR_ORDER):
             ops[pos] = slots[slot]
-        return self._archs[self._index_of[tuple(ops)]]
+        return Arch("nb201", tuple(ops))
 
     def to_str(self, arch: Arch) -> str:
         o = [OPS[k] for k in self.parse(arch).ops]
         return f"|{o[0]}~0|+|{o[1]}~0|{o[3]}~1|+|{o[2]}~0|{o[4]}~1|{o[5]}~2|"
 
-    def index(self, arch: Arch) -> int:
-        try:
-            return self._index_of[arch.ops]
-        except (KeyError, AttributeError):
-            return self._index_of[self.parse(arch).ops]
+    def index(self, arch: Any) -> int:
+        """Base-5 number of the op tuple; accepts anything `parse` accepts."""
+        ops = arch.ops if type(arch) is Arch and arch.space == "nb201" else None
+        if (
+            ops is None
+            or len(ops) != NUM_EDGES
+            or not all(type(o) is int and 0 <= o < NUM_OPS for o in ops)
+        ):
+            ops = self.parse(arch).ops
+        a, b, c, d, e, f = ops
+        return ((((a * 5 + b) * 5 + c) * 5 + d) * 5 + e) * 5 + f
 
     def from_index(self, i: int) -> Arch:
         if not 0 <= i < SIZE:
             raise InvalidArchError(f"nb201 index must lie in 0..{SIZE - 1}, got {i}")
-        return self._archs[i]
+        i, f = divmod(int(i), 5)
+        i, e = divmod(i, 5)
+        i, d = divmod(i, 5)
+        i, c = divmod(i, 5)
+        a, b = divmod(i, 5)
+        return Arch("nb201", (a, b, c, d, e, f))
 
     def indices(self, archs: Any) -> np.ndarray:
         if isinstance(archs, np.ndarray) and archs.ndim == 2 and archs.shape[1] == NUM_EDGES:
@@ -159,23 +181,25 @@ class NB201Space(SearchSpace):
         if isinstance(archs, (list, tuple)) and archs and all(type(a) is Arch for a in archs):
             get = self._index_of.get
             out = np.fromiter((get(a.ops, -1) for a in archs), dtype=np.int64, count=len(archs))
-            if (out >= 0).all() and all(a.space == "nb201" for a in archs):
+            if out.min() >= 0 and all(a.space == "nb201" for a in archs):
                 return out
         return super().indices(archs)
 
     def all_archs(self) -> list[Arch]:
-        return list(self._archs)
+        return self._to_archs(np.arange(SIZE))
+
+    def _to_archs(self, idx: np.ndarray) -> list[Arch]:
+        return [Arch("nb201", t) for t in map(tuple, self.op_array[idx].tolist())]
 
     # --- search moves -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> list[Arch]:
-        archs = self._archs
-        return [archs[i] for i in rng.integers(0, SIZE, size=n)]
+        return self._to_archs(rng.integers(0, SIZE, size=n))
 
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
         ops = list(self.parse(arch).ops)
         edge = int(rng.integers(NUM_EDGES))
         ops[edge] = (ops[edge] + int(rng.integers(1, NUM_OPS))) % NUM_OPS
-        return self._archs[self._index_of[tuple(ops)]]
+        return Arch("nb201", tuple(ops))
 
     def neighbours(self, arch: Arch) -> list[Arch]:
         base = self.parse(arch).ops
@@ -184,7 +208,7 @@ class NB201Space(SearchSpace):
             for o in range(NUM_OPS):
                 if o != base[e]:
                     ops = base[:e] + (o,) + base[e + 1 :]
-                    out.append(self._archs[self._index_of[ops]])
+                    out.append(Arch("nb201", ops))
         return out
 
     # --- isomorphism --------------------------------------------------------------------------
@@ -193,12 +217,12 @@ class NB201Space(SearchSpace):
         """For every cell, the smallest index with the same computation (see `isomorphism_key`)."""
         first: dict[str, int] = {}
         out = np.empty(SIZE, dtype=np.int64)
-        for i, arch in enumerate(self._archs):
-            out[i] = first.setdefault(isomorphism_key(arch.ops), i)
+        for i, ops in enumerate(self.op_array.tolist()):
+            out[i] = first.setdefault(isomorphism_key(ops), i)
         return out
 
     def canonical(self, arch: Arch) -> Arch:
-        return self._archs[int(self._canonical_index[self.index(arch)])]
+        return self.from_index(int(self._canonical_index[self.index(arch)]))
 
     def canonical_indices(self, archs: Any) -> np.ndarray:
         return self._canonical_index[self.indices(archs)]
