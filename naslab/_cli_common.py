@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nas_core.errors import NaslabError
 
@@ -31,10 +32,10 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except NaslabError as e:
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
-            err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
