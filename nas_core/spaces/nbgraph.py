@@ -41,7 +41,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, cached_property
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
@@ -183,9 +183,17 @@ class NBGraphSpace(SearchSpace):
         digits = (self.hash_array[:, None] // _POW10) % 10
         #: (26206, 5) int8: row i is the canonical (link_id, o0, o1, o2, o3) of index i.
         self.op_array: np.ndarray = np.ascontiguousarray(digits, dtype=np.int8)
+
+    # The object tables (26,206 Archs and a dict, ~10 MiB) are built on first use, so loading a
+    # benchmark over this space stays cheap in time and resident memory.
+    @cached_property
+    def _archs(self) -> list[Arch]:
         new = tuple.__new__  # Arch(...) without NamedTuple's keyword handling: 2x faster here
-        self._archs: list[Arch] = [new(Arch, ("nbgraph", tuple(r))) for r in digits.tolist()]
-        self._index_of: dict[tuple[int, ...], int] = {a.ops: i for i, a in enumerate(self._archs)}
+        return [new(Arch, ("nbgraph", tuple(r))) for r in self.op_array.tolist()]
+
+    @cached_property
+    def _index_of(self) -> dict[tuple[int, ...], int]:
+        return {a.ops: i for i, a in enumerate(self._archs)}
 
     # --- identity -----------------------------------------------------------------------------
     def parse(self, obj: Any) -> Arch:
