@@ -155,7 +155,10 @@ class NB201Space(SearchSpace):
 
     def index(self, arch: Any) -> int:
         """Base-5 number of the op tuple; accepts anything `parse` accepts."""
-        ops = arch.ops if type(arch) is Arch and arch.space == "nb201" else None
+        if type(arch) is Arch:
+            ops = arch.ops if arch.space == "nb201" else None
+        else:
+            ops = arch if type(arch) is tuple else None  # an op tuple, checked below
         if (
             ops is None
             or len(ops) != NUM_EDGES
