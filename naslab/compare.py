@@ -1,0 +1,774 @@
+"""The method-comparison study behind `naslab compare`: searchers x seeds on one benchmark.
+
+Layout of the output directory (`out`):
+
+- `study.json`: the study's settings; rerunning into the same directory must use the same
+  benchmark, dataset, metrics, budgets and parameters (more searchers or seeds are fine).
+- `log/`: a `nas_core.results.ResultLog`; one Parquet part per finished run (its whole trajectory,
+  or one row saying it failed and why), written as runs finish. Rerunning skips runs already
+  logged as ok (failed runs are retried), so an interrupted study resumes where it stopped.
+- `trajectories.parquet` (one row per distinct query of every ok run), `runs.csv` (one row per
+  run: status, error, stop reason, wall time), `summary.csv` / `summary.json`, the plots
+  (`best_vs_queries.png`, `best_vs_time.png`, `pareto.png` for multi-objective studies) and
+  `report.md`, all rebuilt from the log at the end of every invocation.
+
+Seeds. Run (searcher, seed) uses the searcher seed
+`SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0]`: independent streams per seed
+index, and the SAME stream for every searcher at a given seed (common random numbers, which makes
+the paired per-seed comparison against random search sharper). Same settings, same trajectory.
+
+Statistics (per searcher, over ok runs): mean, std and standard error of the best report value
+found within several query budgets; regret to the benchmark's optimum of the report metric;
+average rank at the full budget (rank 1 = best, ties averaged; over seeds where every searcher
+ran); a two-sided paired Wilcoxon signed-rank test against random search (`scipy.stats.wilcoxon`,
+pairs = seeds). Multi-objective studies add, per run, the hypervolume of every architecture it
+evaluated in objective space normalised to [0, 1] by the benchmark's range (reference point 0),
+and its ratio to the hypervolume of the benchmark's true Pareto front.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import benchmarks
+import searchers
+from benchmarks.base import Benchmark
+from nas_core.errors import InvalidInputError, UnknownNameError, check_name
+from nas_core.parallel import make_executor
+from nas_core.results import ResultLog
+from naslab.runner import check_budget, run_search
+
+DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
+RUN_KEYS = ("searcher", "seed")
+
+#: Per benchmark: (search metric, report metric, objectives for multi-objective studies).
+_DEFAULT_METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "analognas": (
+        "baseline_accuracy",
+        "baseline_accuracy",
+        ("baseline_accuracy", "analog_accuracy"),
+    ),
+    "nbgraph": ("valid_perf", "test_perf", ("valid_perf", "latency")),
+}
+
+
+def default_metrics(bench: Benchmark, dataset: str) -> tuple[str, str, tuple[str, ...]]:
+    """(search metric, report metric, objectives) a NAS researcher would pick for `bench`.
+
+    Known benchmarks have a fixed choice; otherwise search on the first metric with "valid" in its
+    name (else the first higher-is-better one), report the first with "test" (else the search
+    metric), and pair the search metric with a cost-like metric (latency, params, flops) or the
+    next higher-is-better metric for multi-objective studies.
+    """
+    names = [m.name for m in bench.metrics(dataset)]
+    known = _DEFAULT_METRICS.get(bench.name)
+    if known and all(m in names for m in (known[0], known[1], *known[2])):
+        return known
+    infos = bench.metrics(dataset)
+    hib = [m.name for m in infos if m.higher_is_better] or names
+    search = next((n for n in names if "valid" in n.lower()), hib[0])
+    report = next((n for n in names if "test" in n.lower()), search)
+    costly = [n for n in names if any(w in n.lower() for w in ("latency", "param", "flop"))]
+    others = [n for n in hib if n != search]
+    second = (costly or others or [search])[0]
+    return search, report, (search, second) if second != search else (search,)
+
+
+@dataclass
+class StudyConfig:
+    """Everything that defines a study (and must match when resuming into the same directory)."""
+
+    bench: str = "analognas"
+    dataset: str | None = None
+    searchers: tuple[str, ...] = DEFAULT_SEARCHERS
+    seeds: int = 20
+    base_seed: int = 0
+    budget: int | None = 300
+    time_budget: float | None = None
+    metric: str | None = None
+    report_metric: str | None = None
+    objectives: tuple[str, ...] = ()
+    batch_size: int = 1
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bench_options: dict[str, Any] = field(default_factory=dict)
+
+    #: settings that must agree with an existing study.json before resuming
+    FIXED = (
+        "bench",
+        "dataset",
+        "base_seed",
+        "budget",
+        "time_budget",
+        "metric",
+        "report_metric",
+        "objectives",
+        "batch_size",
+        "params",
+        "bench_options",
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["searchers"] = list(self.searchers)
+        d["objectives"] = list(self.objectives)
+        return d
+
+
+@cache
+def _load_bench(name: str, options_json: str) -> Benchmark:
+    return benchmarks.load(name, **json.loads(options_json))
+
+
+def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
+    """Check every name and number in `config` and fill the defaults; raise naslab errors."""
+    bench = _load_bench(
+        check_name("benchmark", config.bench, benchmarks.list()),
+        json.dumps(config.bench_options, sort_keys=True),
+    )
+    dataset = bench._dataset(config.dataset)
+    if not config.searchers:
+        raise InvalidInputError(f"give at least one searcher; valid: {', '.join(searchers.list())}")
+    for s in config.searchers:
+        searchers.get(s)
+    if len(set(config.searchers)) != len(config.searchers):
+        raise InvalidInputError(f"searchers listed twice: {', '.join(config.searchers)}")
+    if config.seeds < 1:
+        raise InvalidInputError(
+            f"seeds must be >= 1 (the number of runs per searcher), got {config.seeds}"
+        )
+    check_budget(config.budget, config.time_budget)
+    if config.batch_size < 1:
+        raise InvalidInputError(f"batch size must be >= 1, got {config.batch_size}")
+    d_metric, d_report, d_objs = default_metrics(bench, dataset)
+    metric = config.metric or d_metric
+    report = config.report_metric or (d_report if config.metric is None else metric)
+    multi = [
+        s
+        for s in config.searchers
+        if searchers.get(s).num_objectives > 1 or "num_objectives" in searchers.params_of(s)
+    ]
+    objectives = tuple(config.objectives) or (d_objs if multi else ())
+    if config.objectives and config.metric is None:
+        metric = objectives[0]
+        report = config.report_metric or metric
+    for m in (metric, report, *objectives):
+        bench.metric_info(m, dataset)
+    if multi and len(objectives) < 2:
+        raise InvalidInputError(
+            f"searcher(s) {', '.join(multi)} are multi-objective: give --objectives with at least "
+            f"two of: {', '.join(m.name for m in bench.metrics(dataset))}"
+        )
+    for s, p in config.params.items():
+        check_name("searcher in --param", s, config.searchers)
+        valid = searchers.params_of(s)
+        for k in p:
+            if k not in valid:
+                raise UnknownNameError(f"parameter of searcher {s!r}", k, valid)
+    resolved = StudyConfig(
+        **{
+            **asdict(config),
+            "dataset": dataset,
+            "metric": metric,
+            "report_metric": report,
+            "objectives": objectives,
+            "searchers": tuple(config.searchers),
+        }
+    )
+    return resolved, bench
+
+
+def run_seed(base_seed: int, seed: int) -> int:
+    """The searcher seed of run `seed` (see the module docstring)."""
+    return int(np.random.SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0])
+
+
+def _task(config: StudyConfig, searcher: str, seed: int) -> dict[str, Any]:
+    return {
+        "searcher": searcher,
+        "seed": seed,
+        "run_seed": run_seed(config.base_seed, seed),
+        "bench": config.bench,
+        "bench_options": json.dumps(config.bench_options, sort_keys=True),
+        "dataset": config.dataset,
+        "metric": config.metric,
+        "report_metric": config.report_metric,
+        "objectives": tuple(config.objectives),
+        "budget": config.budget,
+        "time_budget": config.time_budget,
+        "batch_size": config.batch_size,
+        "params": dict(config.params.get(searcher, {})),
+    }
+
+
+def execute_run(task: dict[str, Any]) -> dict[str, Any]:
+    """One run (a picklable top-level function for the executors). Never raises: a failure is
+    returned as a record with `status="failed"` and the error, so one bad run never stops a study."""
+    out = {k: task[k] for k in ("searcher", "seed", "run_seed")}
+    try:
+        bench = _load_bench(task["bench"], task["bench_options"])
+        params = dict(task["params"])
+        k = len(task["objectives"])
+        if "num_objectives" in searchers.params_of(task["searcher"]) and k > 1:
+            params.setdefault("num_objectives", k)
+        s = searchers.create(task["searcher"], bench.space, seed=task["run_seed"], **params)
+        traj = run_search(
+            s,
+            bench,
+            metric=task["metric"],
+            dataset=task["dataset"],
+            report_metric=task["report_metric"],
+            objectives=task["objectives"],
+            budget=task["budget"],
+            time_budget=task["time_budget"],
+            batch_size=task["batch_size"],
+        )
+    except Exception as e:  # recorded, see docstring
+        return {**out, "status": "failed", "error": f"{type(e).__name__}: {e}"}
+    return {
+        **out,
+        "status": "ok",
+        "error": "",
+        "stop_reason": traj.stop_reason,
+        "asks_total": traj.asks,
+        "repeats": traj.repeats,
+        "missing": traj.missing,
+        "wall_s": traj.wall_s,
+        "columns": traj.columns,
+    }
+
+
+_RUN_COLUMNS = (
+    "searcher",
+    "seed",
+    "run_seed",
+    "status",
+    "error",
+    "stop_reason",
+    "asks_total",
+    "repeats",
+    "missing",
+    "wall_s",
+)
+
+
+def _record_frame(rec: dict[str, Any]) -> pd.DataFrame:
+    """A run's rows for the log: its trajectory with the run's facts repeated on every row."""
+    cols = rec.get("columns")
+    n = len(cols["step"]) if cols else 0
+    if not n:  # a failed run (or one that queried nothing) is one row with no step
+        cols, n = {"step": np.array([0], dtype=np.int64)}, 1
+    data: dict[str, Any] = {
+        c: [rec.get(c, "" if c in ("error", "stop_reason") else np.nan)] * n for c in _RUN_COLUMNS
+    }
+    data.update(cols)
+    return pd.DataFrame(data)
+
+
+def _flush(log: ResultLog, buffer: list[pd.DataFrame]) -> None:
+    if buffer:
+        log.append(pd.concat(buffer, ignore_index=True))
+        buffer.clear()
+
+
+def _check_existing(out: Path, config: StudyConfig) -> None:
+    path = out / "study.json"
+    if not path.exists():
+        return
+    old = json.loads(path.read_text())
+    new = json.loads(json.dumps(config.to_dict()))
+    diff = [k for k in StudyConfig.FIXED if old.get(k) != new.get(k)]
+    if diff:
+        shown = ", ".join(f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in diff)
+        raise InvalidInputError(
+            f"{out} holds a different study ({shown}); use another --out, or --fresh to discard it"
+        )
+
+
+def run_study(
+    config: StudyConfig,
+    out: str | Path,
+    *,
+    executor: str = "local",
+    workers: int = 1,
+    address: str | None = None,
+    fresh: bool = False,
+    flush_s: float = 0.5,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Run every missing (searcher, seed) of `config` into `out`, then rebuild the tables, plots and
+    report from the log. Returns the summary (what `--json` prints).
+
+    Finished runs are appended to the log at most `flush_s` seconds after they finish, and always
+    before this function returns or an interrupt (Ctrl-C) propagates, so an interrupted study
+    loses only the runs in flight. `on_progress(done, total)` is called as runs finish.
+    """
+    check_executor(executor, workers)
+    config, bench = resolve(config)
+    out = Path(out)
+    if fresh and out.exists():
+        for p in ("log", "study.json"):
+            target = out / p
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    _check_existing(out, config)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".study.json.tmp"
+    tmp.write_text(json.dumps(config.to_dict(), indent=2))
+    tmp.replace(out / "study.json")
+    log = ResultLog(out / "log")
+    done = _ok_runs(log)
+    tasks = [
+        _task(config, s, seed)
+        for seed in range(config.seeds)
+        for s in config.searchers
+        if (s, seed) not in done
+    ]
+    total = config.seeds * len(config.searchers)
+    finished = total - len(tasks)
+    if on_progress:
+        on_progress(finished, total)
+    buffer: list[pd.DataFrame] = []
+    last = time.monotonic()
+    t0 = time.perf_counter()
+    if tasks:
+        ex = make_executor(executor, workers=workers, address=address)
+        try:
+            for task, rec in ex.map_unordered(execute_run, tasks):
+                if isinstance(rec, BaseException):  # the worker itself died
+                    rec = {
+                        **{k: task[k] for k in ("searcher", "seed", "run_seed")},
+                        "status": "failed",
+                        "error": f"{type(rec).__name__}: {rec}",
+                    }
+                buffer.append(_record_frame(rec))
+                finished += 1
+                if time.monotonic() - last >= flush_s:
+                    _flush(log, buffer)
+                    last = time.monotonic()
+                if on_progress:
+                    on_progress(finished, total)
+        finally:
+            _flush(log, buffer)
+            ex.close()
+    wall = time.perf_counter() - t0
+    summary = build_outputs(out, config, bench)
+    summary["wall_s_this_invocation"] = wall
+    summary["runs_run_this_invocation"] = len(tasks)
+    return summary
+
+
+def check_executor(executor: str, workers: int) -> None:
+    """Fail before any work starts on an unknown executor or a bad worker count."""
+    check_name("executor", executor, ["local", "ray"])
+    if workers < 1:
+        raise InvalidInputError(f"workers must be >= 1, got {workers}")
+
+
+def _ok_runs(log: ResultLog) -> set[tuple]:
+    df = log.read()
+    if df.empty:
+        return set()
+    ok = df.loc[df["status"] == "ok", list(RUN_KEYS)].drop_duplicates()
+    return set(map(tuple, ok.itertuples(index=False)))
+
+
+def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(trajectories of ok runs, one row per run) from `out/log`, duplicates removed.
+
+    A run logged as ok wins over earlier failed attempts of the same (searcher, seed); if a run
+    was somehow logged twice, its first copy is kept.
+    """
+    df = ResultLog(Path(out) / "log").read()
+    if df.empty:
+        return df, pd.DataFrame(columns=list(_RUN_COLUMNS))
+    df["_part"] = np.arange(len(df))
+    runs = df.drop_duplicates(list(RUN_KEYS) + ["status", "run_seed"], keep="first")
+    runs = runs.sort_values(
+        ["searcher", "seed", "status", "_part"],
+        key=lambda c: c.map({"ok": 0, "failed": 1}) if c.name == "status" else c,
+    )
+    runs = runs.drop_duplicates(list(RUN_KEYS), keep="first")
+    ok_keys = runs.loc[runs.status == "ok", list(RUN_KEYS)]
+    traj = df[df.status == "ok"].merge(ok_keys, on=list(RUN_KEYS))
+    traj = traj.drop_duplicates(list(RUN_KEYS) + ["step"], keep="first")
+    traj = (
+        traj.sort_values(list(RUN_KEYS) + ["step"]).drop(columns=["_part"]).reset_index(drop=True)
+    )
+    runs = runs[list(_RUN_COLUMNS)].sort_values(list(RUN_KEYS)).reset_index(drop=True)
+    return traj, runs
+
+
+def checkpoints(budget: int) -> list[int]:
+    """Query budgets at which the summary reports the best found: 10%, 25%, 50%, 100%."""
+    return sorted({max(1, round(budget * f)) for f in (0.1, 0.25, 0.5, 1.0)})
+
+
+def _best_at(traj: pd.DataFrame, qs: Sequence[int]) -> dict[str, pd.DataFrame]:
+    """searcher -> DataFrame (index seed, columns qs) of the best report value within q queries."""
+    out: dict[str, pd.DataFrame] = {}
+    for s, g in traj.groupby("searcher", sort=False):
+        rows = {}
+        for seed, r in g.groupby("seed", sort=True):
+            steps = r["step"].to_numpy()
+            best = r["best_report"].to_numpy()
+            pos = np.searchsorted(steps, qs, side="right") - 1
+            rows[int(seed)] = np.where(pos >= 0, best[np.maximum(pos, 0)], np.nan)
+        out[str(s)] = pd.DataFrame.from_dict(rows, orient="index", columns=list(qs))
+    return out
+
+
+def _curves(traj: pd.DataFrame, x: str, grid: np.ndarray) -> dict[str, np.ndarray]:
+    """searcher -> (runs, len(grid)) best report value at each grid point of column `x`."""
+    out: dict[str, np.ndarray] = {}
+    for s, g in traj.groupby("searcher", sort=False):
+        mats = []
+        for _, r in g.groupby("seed", sort=True):
+            xs = r[x].to_numpy(dtype=float)
+            best = r["best_report"].to_numpy(dtype=float)
+            pos = np.searchsorted(xs, grid, side="right") - 1
+            mats.append(np.where(pos >= 0, best[np.maximum(pos, 0)], np.nan))
+        out[str(s)] = np.vstack(mats)
+    return out
+
+
+def _normaliser(bench: Benchmark, dataset: str, objectives: Sequence[str]):
+    """Map objective values to [0, 1], higher better, by the benchmark's own range; also return
+    the hypervolume of the benchmark's true Pareto front in that space."""
+    from searchers.nsga2 import hypervolume, pareto_mask
+
+    try:
+        archs = bench.archs(dataset=dataset)  # type: ignore[call-arg]
+    except TypeError:
+        archs = bench.archs()
+    table = np.column_stack([np.asarray(bench.query(archs, m, dataset), float) for m in objectives])
+    lo, hi = np.nanmin(table, axis=0), np.nanmax(table, axis=0)
+    signs = np.array(
+        [1.0 if bench.metric_info(m, dataset).higher_is_better else -1.0 for m in objectives]
+    )
+
+    def norm(v: np.ndarray) -> np.ndarray:
+        z = (np.asarray(v, float) - lo) / np.where(hi > lo, hi - lo, 1.0)
+        return np.where(signs > 0, z, 1.0 - z)
+
+    zt = norm(table)
+    front = zt[pareto_mask(zt)]
+    ref = np.zeros(len(objectives))
+    return norm, hypervolume(front, ref), table[pareto_mask(zt)]
+
+
+def summarize(
+    config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, runs: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The per-searcher summary table and the JSON-able summary (see the module docstring)."""
+    from scipy import stats
+
+    d = config.dataset
+    rm = config.report_metric
+    hib = bench.metric_info(rm, d).higher_is_better
+    optimum = bench.optimum(rm, d)
+    max_steps = int(traj["step"].max()) if len(traj) else 0
+    qs = checkpoints(config.budget or max(max_steps, 1))
+    best = _best_at(traj, qs) if len(traj) else {}
+    final = qs[-1]
+    # average rank over seeds where every searcher has an ok run
+    ranks: dict[str, float] = {}
+    present = [s for s in config.searchers if s in best]
+    if present:
+        table = pd.concat({s: best[s][final] for s in present}, axis=1).dropna()
+        if len(table):
+            r = stats.rankdata(-table.to_numpy() if hib else table.to_numpy(), axis=1)
+            ranks = dict(zip(present, r.mean(axis=0), strict=True))
+    mo = len(config.objectives) > 1
+    if mo:
+        norm, hv_true, _ = _normaliser(bench, d, config.objectives)
+        from searchers.nsga2 import hypervolume
+
+    rows = []
+    per: dict[str, Any] = {}
+    for s in config.searchers:
+        rs_ = runs[runs.searcher == s]
+        failed = rs_[rs_.status == "failed"]
+        entry: dict[str, Any] = {
+            "searcher": s,
+            "runs_ok": int((rs_.status == "ok").sum()),
+            "runs_failed": int(len(failed)),
+        }
+        info: dict[str, Any] = {**entry, "errors": sorted(set(failed.error))[:3], "best_at": {}}
+        if s in best:
+            b = best[s]
+            for q in qs:
+                v = b[q].dropna().to_numpy()
+                mean = float(v.mean()) if len(v) else np.nan
+                std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
+                sem = float(stats.sem(v)) if len(v) > 1 else 0.0
+                entry[f"best@{q}_mean"], entry[f"best@{q}_std"], entry[f"best@{q}_sem"] = (
+                    mean,
+                    std,
+                    sem,
+                )
+                info["best_at"][q] = {"mean": mean, "std": std, "sem": sem, "n": len(v)}
+            reg = (optimum - b[final]) if hib else (b[final] - optimum)
+            entry["regret_mean"] = float(reg.mean())
+            entry["regret_std"] = float(reg.std(ddof=1)) if len(reg) > 1 else 0.0
+            entry["avg_rank"] = float(ranks.get(s, np.nan))
+            if s != "rs" and "rs" in best:
+                pair = pd.concat([b[final], best["rs"][final]], axis=1, keys=["s", "rs"]).dropna()
+                diff = pair["s"] - pair["rs"]
+                if len(pair) and np.any(diff != 0):
+                    w = stats.wilcoxon(pair["s"], pair["rs"])
+                    p = float(w.pvalue)
+                else:
+                    p = 1.0
+                entry["wilcoxon_p_vs_rs"] = p
+                entry["median_diff_vs_rs"] = float(diff.median()) if len(diff) else np.nan
+                entry["pairs_vs_rs"] = int(len(pair))
+            if mo:
+                hvs = []
+                for _, r in traj[traj.searcher == s].groupby("seed"):
+                    z = norm(r[[f"obj:{m}" for m in config.objectives]].to_numpy(float))
+                    hvs.append(hypervolume(z, np.zeros(len(config.objectives))))
+                hv = np.asarray(hvs)
+                entry["hv_mean"] = float(hv.mean())
+                entry["hv_std"] = float(hv.std(ddof=1)) if len(hv) > 1 else 0.0
+                entry["hv_ratio_mean"] = float(hv.mean() / hv_true) if hv_true > 0 else np.nan
+        info.update({k: v for k, v in entry.items() if k not in info and not k.startswith("best@")})
+        per[s] = info
+        rows.append(entry)
+    summary_df = pd.DataFrame(rows)
+    failed_runs = runs[runs.status == "failed"][["searcher", "seed", "error"]]
+    summary = {
+        "config": config.to_dict(),
+        "benchmark": {
+            "name": bench.name,
+            "dataset": d,
+            "optimum": optimum,
+            "optimum_metric": rm,
+            "higher_is_better": hib,
+            "cost_source": bench.cost_source(d),
+        },
+        "checkpoints": qs,
+        "searchers": per,
+        "runs": {
+            "total": int(len(runs)),
+            "ok": int((runs.status == "ok").sum()) if len(runs) else 0,
+            "failed": int(len(failed_runs)),
+        },
+        "failed_runs": failed_runs.to_dict(orient="records"),
+        "seed_derivation": "run seed = SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0]",
+    }
+    if mo:
+        summary["benchmark"]["true_front_hypervolume"] = hv_true
+    return summary_df, summary
+
+
+def _band(ax: Any, x: np.ndarray, mat: np.ndarray, label: str) -> None:
+    mean = np.nanmean(mat, axis=0)
+    n = np.sum(~np.isnan(mat), axis=0)
+    sd = np.nanstd(mat, axis=0, ddof=1) if mat.shape[0] > 1 else np.zeros_like(mean)
+    half = 1.96 * sd / np.sqrt(np.maximum(n, 1))
+    (line,) = ax.plot(x, mean, label=label, lw=1.5)
+    ax.fill_between(x, mean - half, mean + half, color=line.get_color(), alpha=0.2, lw=0)
+
+
+def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: Path) -> list[str]:
+    """best-so-far vs queries and vs simulated time (mean, 95% CI band), and Pareto fronts."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if traj.empty:
+        return []
+    files = []
+    rm, d = config.report_metric, config.dataset
+    optimum = bench.optimum(rm, d)
+    max_steps = int(traj["step"].max())
+    tmax = float(traj["sim_time"].max())
+    tmin = (
+        float(traj.loc[traj["sim_time"] > 0, "sim_time"].min())
+        if (traj["sim_time"] > 0).any()
+        else 1.0
+    )
+    grids = {
+        "queries": (
+            "step",
+            np.arange(1, max_steps + 1, dtype=float),
+            "queries (distinct architectures)",
+        ),
+        "time": ("sim_time", np.geomspace(tmin, max(tmax, tmin * 1.01), 200), "simulated time (s)"),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nan-means over not-yet-started runs
+        for key, (col, grid, xlabel) in grids.items():
+            fig, ax = plt.subplots(figsize=(6.4, 4.2))
+            for s, mat in _curves(traj, col, grid).items():
+                _band(ax, grid, mat, f"{s} ({mat.shape[0]} runs)")
+            ax.axhline(optimum, color="grey", ls="--", lw=1, label=f"optimum {optimum:.4g}")
+            ax.set_xscale("log")
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(f"best {rm} found")
+            ax.set_title(f"{bench.name} / {d}: mean and 95% CI over seeds")
+            lo = np.nanpercentile(traj.loc[traj.step >= max(1, max_steps // 10), "best_report"], 1)
+            if np.isfinite(lo) and lo < optimum:
+                pad = 0.05 * (optimum - lo)
+                if bench.metric_info(rm, d).higher_is_better:
+                    ax.set_ylim(lo - pad, optimum + pad)
+            ax.legend(fontsize=8)
+            ax.grid(alpha=0.3)
+            fig.tight_layout()
+            name = f"best_vs_{key}.png"
+            fig.savefig(out / name, dpi=110)
+            plt.close(fig)
+            files.append(name)
+    if len(config.objectives) > 1:
+        from searchers.nsga2 import hypervolume, pareto_mask
+
+        norm, _, true_front = _normaliser(bench, d, config.objectives)
+        m1, m2 = config.objectives[:2]
+        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+        order = np.argsort(true_front[:, 0])
+        ax.plot(true_front[order, 0], true_front[order, 1], "k.-", lw=0.8, ms=3, label="true front")
+        cols = [f"obj:{m}" for m in config.objectives]
+        for s, g in traj.groupby("searcher", sort=False):
+            fronts = []
+            for _, r in g.groupby("seed"):
+                v = r[cols].to_numpy(float)
+                fronts.append((hypervolume(norm(v), np.zeros(len(cols))), v[pareto_mask(norm(v))]))
+            fronts.sort(key=lambda t: t[0])
+            med = fronts[len(fronts) // 2][1]
+            o = np.argsort(med[:, 0])
+            ax.plot(med[o, 0], med[o, 1], "o-", ms=3, lw=1, label=f"{s} (median-HV run)")
+        ax.set_xlabel(m1)
+        ax.set_ylabel(m2)
+        ax.set_title(f"Pareto fronts on {bench.name} / {d}")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / "pareto.png", dpi=110)
+        plt.close(fig)
+        files.append("pareto.png")
+    return files
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    if isinstance(x, (float, np.floating)):
+        return "nan" if not np.isfinite(x) else f"{x:.{digits}g}"
+    return str(x)
+
+
+def summary_rows(
+    summary: dict[str, Any], compact: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the human-readable summary table (report.md; `compact` for the console:
+    only the full budget)."""
+    qs = summary["checkpoints"]
+    shown = qs[-1:] if compact else qs
+    mo = "true_front_hypervolume" in summary["benchmark"]
+    head = ["searcher", "ok/failed"] + [f"best@{q} mean ± std (se)" for q in shown]
+    head += ["regret", "avg rank", "p vs rs"] + (["HV (ratio)"] if mo else [])
+    rows = []
+    for s, e in summary["searchers"].items():
+        row = [s, f"{e['runs_ok']}/{e['runs_failed']}"]
+        for q in shown:
+            b = e["best_at"].get(q)
+            row.append(f"{b['mean']:.3f} ± {b['std']:.3f} ({b['sem']:.3f})" if b else "-")
+        row.append(f"{e['regret_mean']:.3f}" if "regret_mean" in e else "-")
+        row.append(_fmt(e.get("avg_rank", np.nan), 3))
+        row.append("ref." if s == "rs" else _fmt(e.get("wilcoxon_p_vs_rs", np.nan), 3))
+        if mo:
+            row.append(f"{e.get('hv_mean', np.nan):.4f} ({e.get('hv_ratio_mean', np.nan):.3f})")
+        rows.append(row)
+    return head, rows
+
+
+def _markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_report(out: Path, summary: dict[str, Any], plots: list[str]) -> Path:
+    c, b = summary["config"], summary["benchmark"]
+    budget = f"{c['budget']} distinct queries" if c["budget"] else ""
+    if c["time_budget"]:
+        budget += (" or " if budget else "") + f"{c['time_budget']} simulated seconds"
+    head, rows = summary_rows(summary)
+    lines = [
+        f"# NAS method comparison: {b['name']} / {b['dataset']}",
+        "",
+        f"- searchers: {', '.join(c['searchers'])}; {c['seeds']} seeds each (base seed "
+        f"{c['base_seed']}); budget {budget}",
+        f"- search metric `{c['metric']}`, reported metric `{c['report_metric']}` (the reported "
+        f"value of the architecture that is best by the search metric); benchmark optimum "
+        f"{b['optimum']:.4f}",
+        f"- simulated cost: {b['cost_source']}",
+        f"- runs: {summary['runs']['ok']} ok, {summary['runs']['failed']} failed",
+    ]
+    if c["objectives"] and len(c["objectives"]) > 1:
+        lines.append(
+            f"- objectives: {', '.join(c['objectives'])}; hypervolume in the benchmark-normalised "
+            f"space (true front: {b.get('true_front_hypervolume', float('nan')):.4f})"
+        )
+    lines += ["", "## Summary", "", _markdown_table(head, rows), ""]
+    lines += [
+        "best@q: best reported value within q queries (mean ± std over seeds, standard error in "
+        "brackets); regret: optimum minus best at the full budget; rank 1 is best; Wilcoxon: "
+        "two-sided paired signed-rank test against random search over seeds.",
+        "",
+    ]
+    for p in plots:
+        lines += [f"![{p}]({p})", ""]
+    if summary["failed_runs"]:
+        lines += ["## Failed runs", ""]
+        for r in summary["failed_runs"][:20]:
+            lines.append(f"- {r['searcher']} seed {r['seed']}: {r['error']}")
+        lines.append("")
+    lines += [f"Seeds: {summary['seed_derivation']}.", ""]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def build_outputs(
+    out: Path, config: StudyConfig, bench: Benchmark, plots: bool = True
+) -> dict[str, Any]:
+    """Rebuild trajectories.parquet, runs.csv, summary.{csv,json}, plots and report.md from the log."""
+    traj, runs = load_results(out)
+    if len(traj):
+        cols = [c for c in traj.columns if c not in ("status", "error")]
+        traj[cols].to_parquet(out / "trajectories.parquet", index=False)
+    runs.to_csv(out / "runs.csv", index=False)
+    summary_df, summary = summarize(config, bench, traj, runs)
+    summary_df.to_csv(out / "summary.csv", index=False)
+    files = make_plots(config, bench, traj, out) if plots else []
+    write_report(out, summary, files)
+    summary["files"] = {
+        "trajectories": str(out / "trajectories.parquet"),
+        "summary": str(out / "summary.csv"),
+        "report": str(out / "report.md"),
+        "plots": [str(out / f) for f in files],
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    return summary
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)

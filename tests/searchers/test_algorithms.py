@@ -1,0 +1,177 @@
+"""Behaviour of each built-in searcher against what its paper describes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import searchers
+from nas_core import spaces
+from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError
+from searchers._spaces import _derived, choices
+from searchers.base import Searcher
+from searchers.nsga2 import hypervolume, pareto_mask
+from tests.searchers.conftest import get_space
+
+NB201 = spaces.get("nb201")
+
+
+def hamming(a, b) -> int:
+    return sum(x != y for x, y in zip(a.ops, b.ops, strict=True))
+
+
+def test_registry_lists_the_builtins():
+    assert {"rs", "re", "ls", "reinforce", "tpe", "nsga2"} <= set(searchers.list())
+
+
+def test_unknown_searcher_names_valid_choices():
+    with pytest.raises(UnknownNameError, match="Did you mean 're'.*Valid: .*rs"):
+        searchers.create("ree", "nb201")
+
+
+def test_unknown_parameter_is_a_clear_error():
+    with pytest.raises(InvalidInputError, match="population_size=10"):
+        searchers.create("re", "nb201", popsize=3)
+
+
+def test_duplicate_registration_raises():
+    with pytest.raises(NaslabError, match="already registered"):
+
+        @searchers.register_searcher("rs")
+        class Again(Searcher):  # pragma: no cover - never instantiated
+            def ask(self, n=1):
+                return []
+
+            def tell(self, archs, values):
+                pass
+
+
+def test_choices_known_and_derived():
+    assert choices(NB201) == (5,) * 6
+    assert _derived(NB201) == (5,) * 6  # the generic fallback agrees on a product space
+
+
+def test_nbgraph_choices_match_the_space():
+    sp = get_space("nbgraph")
+    assert choices(sp) == _derived(sp) == (9,) * 5
+
+
+def test_regularized_evolution_ages_out_the_oldest():
+    s = searchers.create("re", NB201, seed=0, population_size=5, sample_size=2)
+    first = s.ask(5)
+    s.tell(first, np.arange(5.0))
+    assert [a for _, a in s.population] == first
+    for _ in range(3):
+        child = s.ask(1)
+        # a child is one edge away from some member of the population
+        assert any(hamming(child[0], a) == 1 for _, a in s.population)
+        s.tell(child, [100.0])
+    assert len(s.population) == 5
+    assert [a for _, a in s.population][:2] == first[3:]  # the three oldest died
+
+
+def test_regularized_evolution_rejects_bad_sizes():
+    with pytest.raises(InvalidInputError, match="population_size"):
+        searchers.create("re", NB201, population_size=0)
+
+
+def test_local_search_climbs_to_the_optimum_of_a_unimodal_landscape():
+    target = np.array([2, 3, 2, 4, 0, 2])
+    s = searchers.create("ls", NB201, seed=3)
+    best = -np.inf
+    for _ in range(400):
+        (a,) = s.ask(1)
+        v = -float(np.abs(np.array(a.ops) - target).sum())
+        best = max(best, v)
+        s.tell([a], [v])
+    assert best == 0.0
+    assert s.current.ops == tuple(target)
+
+
+def test_local_search_walks_neighbourhoods_and_restarts():
+    s = searchers.create("ls", NB201, seed=0, num_init=3)
+    init = s.ask(3)
+    s.tell(init, [1.0, 3.0, 2.0])
+    assert s.current == init[1]
+    nbrs = s.ask(24)  # the whole neighbourhood of the current arch
+    assert set(nbrs) == set(NB201.neighbours(init[1]))
+    s.tell(nbrs, np.zeros(24))  # none better: local optimum
+    s.ask(1)
+    assert s._pending and s.restarts == 0
+    (restart,) = [a for a, roles in s._pending.items() if roles == [2]]
+    s.tell([restart], [0.5])
+    assert s.restarts == 1 and s.current == restart
+
+
+def test_reinforce_learns_a_rewarded_op():
+    s = searchers.create("reinforce", NB201, seed=0, learning_rate=0.05)
+    before = s.probabilities()[0, 2]
+    for _ in range(300):
+        archs = s.ask(1)
+        s.tell(archs, [1.0 if archs[0].ops[0] == 2 else 0.0])
+    after = s.probabilities()[0, 2]
+    assert before == pytest.approx(0.2)
+    assert after > 0.6
+    np.testing.assert_allclose(s.probabilities().sum(axis=1), 1.0)
+
+
+def test_tpe_replaces_repeats_with_new_archs():
+    s = searchers.create("tpe", NB201, seed=0, n_startup_trials=5)
+    seen = set()
+    for _ in range(60):
+        (a,) = s.ask(1)
+        key = NB201.canonical(a)
+        assert key not in seen  # never proposes an isomorphic repeat while mutations remain
+        seen.add(key)
+        s.tell([a], [float(a.ops[0] == 2) + 0.01 * a.ops[1]])
+    assert len(s.study.trials) >= 60
+
+
+def test_pareto_mask_and_hypervolume():
+    pts = np.array([[1.0, 0.5], [0.5, 1.0], [0.4, 0.4], [1.0, 0.2]])
+    assert pareto_mask(pts).tolist() == [True, True, False, False]
+    assert hypervolume(pts, [0.0, 0.0]) == pytest.approx(0.75)
+    assert hypervolume(pts[:0], [0.0, 0.0]) == 0.0
+
+
+def test_nsga2_front_is_non_dominated_and_improves():
+    s = searchers.create("nsga2", NB201, seed=0, pop_size=10)
+
+    def f(archs):
+        ops = np.array([a.ops for a in archs], dtype=float)
+        return np.column_stack([(ops == 2).sum(1), (ops == 0).sum(1)])
+
+    for _ in range(100):
+        a = s.ask(1)
+        s.tell(a, f(a))
+    front = s.result()
+    vals = front["values"]
+    assert len(front["archs"]) == len(vals) > 1
+    assert pareto_mask(vals).all()
+    assert vals.sum(axis=1).max() >= 5  # finds cells using mostly conv3x3 and skip
+
+
+def test_nsga2_checks_the_number_of_objectives():
+    s = searchers.create("nsga2", NB201, seed=0)
+    a = s.ask(1)
+    with pytest.raises(InvalidInputError, match="2 objectives"):
+        s.tell(a, np.array([[1.0, 2.0, 3.0]]))
+
+
+def test_categorical_searchers_skip_combinations_outside_the_space():
+    """nbgraph has no all-skip network; a policy that loves skip must still ask valid archs."""
+    from searchers._spaces import try_choices
+
+    sp = get_space("nbgraph")
+    assert try_choices(sp, (8, 8, 8, 8, 8)) is None
+    s = searchers.create("reinforce", sp, seed=0)
+    s.logits[1:, :] = 0.0
+    s.logits[1:, 8] = 6.0  # skip on every layer with probability ~0.98 each
+    s._probs = None
+    archs = s.ask(50)
+    assert all(sp.parse(a) == a for a in archs)
+    n = searchers.create("nsga2", sp, seed=0, pop_size=10)
+    for _ in range(60):
+        a = n.ask(1)
+        n.tell(a, np.array([[float(sum(a[0].ops)), 0.0]]))  # rewards skip-heavy archs
+    assert all(sp.parse(a) == a for a in n.result()["archs"])
