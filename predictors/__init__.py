@@ -27,6 +27,7 @@ from predictors.classic import (
     RFPredictor,
     RidgePredictor,
     XGBPredictor,
+    XGBTunedPredictor,
 )
 from predictors.ensemble import EnsemblePredictor
 from predictors.neural import (
@@ -55,6 +56,7 @@ def register(name: str, summary: str = "") -> Callable[[type[Predictor]], type[P
 
 for _name, _cls, _summary in [
     ("xgb", XGBPredictor, "XGBoost gradient-boosted trees on an encoding"),
+    ("xgb_tuned", XGBTunedPredictor, "XGBoost with small-data settings (best with ZC features)"),
     ("rf", RFPredictor, "random forest (NASLib defaults); std over trees"),
     ("gp", GPPredictor, "Gaussian process, Matern-5/2 kernel; predictive std"),
     ("ridge", RidgePredictor, "ridge regression on an encoding"),

@@ -1,0 +1,173 @@
+"""Saving and loading predictors without ever executing code from the file.
+
+A model file is written with `torch.save` but holds only what `torch.load(weights_only=True)`
+accepts: a dict of strings, numbers and tensors. Loading therefore cannot run arbitrary code (the
+restricted unpickler refuses every global outside tensors and builtin containers), and anything
+that is not a naslab predictor file raises `DataFormatError`.
+
+Layout: {"format": "naslab-predictor", "version": 1, "predictor": registry name,
+"params": JSON of get_params(), "space": space name, "fit": JSON (n_train, feature scaling),
+"state": {name: tensor or number}, "meta": JSON of `pred.meta_` (free-form provenance, e.g.
+the benchmark, dataset and feature names the CLI trained on)}.
+
+- Neural predictors store their `state_dict` tensors (+ target scaling).
+- Models that are cheap and deterministic to fit (xgb, rf, gp, ridge, bayes_ridge, ensemble) store
+  their training set (space indices, raw extra features, targets) and the fitted model's
+  predictions on it; `load` refits with the stored hyperparameters and seed and checks that it
+  reproduces those predictions, raising `DataFormatError` if it does not (e.g. a file written with
+  a different library version that changed the algorithm). This replaces pickling fitted
+  scikit-learn/XGBoost objects, which cannot be loaded safely.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nas_core.errors import DataFormatError, MissingFileError, NaslabError
+
+FORMAT = "naslab-predictor"
+VERSION = 1
+
+
+def _to_tensor(v: Any) -> Any:
+    import torch
+
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu()
+    if isinstance(v, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(v))
+    if isinstance(v, dict):
+        return {str(k): _to_tensor(x) for k, x in v.items()}
+    if isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    raise TypeError(f"cannot store {type(v).__name__} in a predictor file")
+
+
+def save(pred: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a fitted predictor to `path` atomically (temp file + rename)."""
+    import torch
+
+    pred._check_fitted()
+    params = pred.get_params(deep=False)
+    if not isinstance(params.get("space", "nb201"), str):
+        params["space"] = pred.space_name_
+    try:
+        params_json = json.dumps(params)
+    except TypeError as e:
+        raise NaslabError(f"predictor parameters must be JSON-serialisable to save: {e}") from None
+    if pred.state_by_refit:
+        state: dict[str, Any] = {
+            "train_idx": pred.train_idx_,
+            "train_features": pred.train_features_,
+            "train_y": pred.train_y_,
+            "check_pred": pred.predict(pred.train_idx_, features=_feats_or_none(pred)),
+        }
+    else:
+        state = pred._get_state()
+    fit_info = {"n_train": int(pred.n_train_), "n_features_extra": int(pred.n_features_extra_)}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "predictor": pred.name,
+        "space": pred.space_name_,
+        "params": params_json,
+        "fit": json.dumps(fit_info),
+        "feature_mean": _to_tensor(np.asarray(pred.feature_mean_, dtype=np.float64)),
+        "feature_scale": _to_tensor(np.asarray(pred.feature_scale_, dtype=np.float64)),
+        "state": _to_tensor(state),
+        "meta": json.dumps(getattr(pred, "meta_", {}), default=str),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _feats_or_none(pred: Any) -> Any:
+    f = pred.train_features_
+    return f if f.shape[1] else None
+
+
+def _numpy(state: Any) -> Any:
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        return state.numpy()
+    if isinstance(state, dict):
+        return {k: _numpy(v) for k, v in state.items()}
+    return state
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Read a predictor written by `save`. Never executes code from the file."""
+    import torch
+
+    from predictors import get_class
+
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"predictor file not found: {path}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise DataFormatError(
+            f"{path} is not a naslab predictor file: it holds Python objects other than tensors "
+            "and plain values, which naslab refuses to load (they could run code)"
+        ) from None
+    except Exception as e:  # any failure here means: not a file we wrote
+        raise DataFormatError(
+            f"{path} is not a naslab predictor file (corrupt or foreign: {type(e).__name__})"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise DataFormatError(f"{path} is not a naslab predictor file (no '{FORMAT}' header)")
+    if payload.get("version") != VERSION:
+        raise DataFormatError(
+            f"{path}: predictor file version {payload.get('version')!r}, this naslab reads "
+            f"version {VERSION}"
+        )
+    try:
+        cls = get_class(str(payload["predictor"]))
+        params = json.loads(payload["params"])
+        fit_info = json.loads(payload["fit"])
+        state = payload["state"]
+        pred = cls(**params)
+        if cls.state_by_refit:
+            state = _numpy(state)
+            feats = state["train_features"]
+            pred.fit(
+                state["train_idx"], state["train_y"], features=feats if feats.shape[1] else None
+            )
+            again = pred.predict(state["train_idx"], features=feats if feats.shape[1] else None)
+            if not np.allclose(again, state["check_pred"], rtol=1e-4, atol=1e-6):
+                raise DataFormatError(
+                    f"{path}: refitting the stored {payload['predictor']} model did not reproduce "
+                    "its saved predictions (written with a different library version?)"
+                )
+        else:
+            pred.space_name_ = str(payload["space"])
+            pred.n_train_ = int(fit_info["n_train"])
+            pred.n_features_extra_ = int(fit_info["n_features_extra"])
+            pred.feature_mean_ = payload["feature_mean"].numpy()
+            pred.feature_scale_ = payload["feature_scale"].numpy()
+            pred._set_state(state)
+        pred.meta_ = json.loads(payload.get("meta", "{}"))
+    except DataFormatError:
+        raise
+    except NaslabError as e:
+        raise DataFormatError(f"{path}: invalid predictor file: {e}") from None
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+        raise DataFormatError(f"{path}: invalid predictor file ({type(e).__name__}: {e})") from None
+    return pred

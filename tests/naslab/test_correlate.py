@@ -1,0 +1,123 @@
+"""Correlation studies: predictor learning curves (resumable) and stored-score correlations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from nas_core.errors import InvalidInputError, UnknownNameError
+from naslab import correlate as C
+from naslab.cli import app
+from tests.conftest import shared_file
+
+runner = CliRunner()
+
+
+def test_specs():
+    assert C.split_specs("xgb, gin[loss=pairwise,epochs=5],rf") == [
+        "xgb",
+        "gin[loss=pairwise,epochs=5]",
+        "rf",
+    ]
+    assert C.parse_spec("gin[loss=pairwise,epochs=5]") == ("gin", {"loss": "pairwise", "epochs": 5})
+    with pytest.raises(InvalidInputError):
+        C.parse_spec("gin[epochs]")
+
+
+def test_split_is_disjoint_and_paired():
+    tr, te = C.split(500, 50, 100, seed=0, trial=3)
+    assert len(tr) == 50 and len(te) == 100 and not set(tr) & set(te)
+    tr2, _ = C.split(500, 50, 100, seed=0, trial=3)
+    np.testing.assert_array_equal(tr, tr2)
+    _, te_all = C.split(500, 50, None, seed=0, trial=3)
+    assert len(te_all) == 450
+
+
+def _study(**kw):
+    src = C.make_source("analognas", None, None, None, "none")
+    args = dict(
+        source=src,
+        predictors=["ridge", "xgb[n_estimators=20]"],
+        train_sizes=[20, 60],
+        test_size=200,
+        trials=2,
+    )
+    args.update(kw)
+    return C.PredictorStudy(**args)
+
+
+def test_predictor_study_runs_and_resumes(tmp_path):
+    rows = C.run_predictor_study(_study(), tmp_path)
+    assert len(rows) == 8
+    assert set(rows["predictor"]) == {"ridge", "xgb[n_estimators=20]"}
+    assert rows["n_test"].eq(200).all()
+    big = rows[rows["train_size"] == 60]
+    assert big["spearman"].mean() > 0.3  # real signal on analognas
+    calls = []
+    again = C.run_predictor_study(_study(), tmp_path, on_result=lambda *a: calls.append(a))
+    assert calls == [] and len(again) == 8  # everything resumed from disk
+    more = C.run_predictor_study(_study(trials=3), tmp_path)
+    assert len(more) == 12
+    summary = C.write_report(more, tmp_path, "t")
+    assert set(summary["trials"]) == {3}
+    assert (tmp_path / "learning_curve.png").stat().st_size > 1000
+    assert "n=60" in (tmp_path / "summary.md").read_text()
+    with pytest.raises(InvalidInputError, match="different"):
+        C.run_predictor_study(_study(test_size=100), tmp_path)
+
+
+def test_study_bad_input(tmp_path):
+    with pytest.raises(InvalidInputError, match="too few test"):
+        C.run_predictor_study(_study(train_sizes=[20000]), tmp_path / "a")
+    with pytest.raises(UnknownNameError):
+        C.run_predictor_study(_study(predictors=["xgbb"]), tmp_path / "b")
+    with pytest.raises(InvalidInputError, match="no zero-cost"):
+        C.make_source("analognas", None, None, None, "zc")
+
+
+def test_zc_features_and_scores(tmp_path):
+    path = str(shared_file("naslib-zc", "zc_nasbench201.json"))
+    src = C.make_source("suite-zero", path, "cifar10", None, "zc")
+    assert src.metric == "val_accuracy" and "synflow" in src.features and "nwot" in src.features
+    idx, y, feats, space, dropped = C.load_pool(src)
+    assert feats.shape == (len(idx), len(src.features)) and np.isfinite(feats).all()
+    assert dropped >= 1  # NASWOT's -inf
+    study = C.PredictorStudy(src, ["xgb[n_estimators=50]"], [100], test_size=None, trials=2)
+    rows = C.run_predictor_study(study, tmp_path / "zc")
+    assert rows["spearman"].min() > 0.75  # ZC features make XGBoost strong (Suite-Zero Table 9)
+    df = C.score_study("suite-zero", path, datasets=["cifar10"], n_resamples=50)
+    assert len(df) == len(src.features)
+    r = df.set_index("score").loc["nwot"]
+    assert r["spearman_lo"] < r["spearman"] < r["spearman_hi"] and r["spearman"] > 0.6
+    C.plot_scores(df, tmp_path / "s.png")
+    assert (tmp_path / "s.png").exists()
+
+
+def test_cli_correlate(tmp_path):
+    out = tmp_path / "cli"
+    res = runner.invoke(
+        app,
+        ["correlate", "predictors", "--predictors", "ridge,bayes_ridge", "--train-sizes", "20,40",
+         "--trials", "2", "--test-size", "100", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "bayes_ridge" in res.output and (out / "summary.csv").exists()
+    bad = runner.invoke(app, ["correlate", "predictors", "--predictors", "nope", "--out", str(out)])
+    assert bad.exit_code == 2 and "unknown predictor" in bad.output
+    bad = runner.invoke(app, ["correlate", "predictors", "--train-sizes", "a,b"])
+    assert bad.exit_code == 2
+
+
+def test_cli_scores(tmp_path):
+    path = str(shared_file("naslib-zc", "zc_nasbench201.json"))
+    res = runner.invoke(
+        app,
+        ["correlate", "scores", "--path", path, "--resamples", "30", "--scores", "nwot,flops",
+         "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(tmp_path / "scores.csv")
+    assert set(df["dataset"]) == {"cifar10", "cifar100", "ImageNet16-120"}
+    assert (tmp_path / "scores.png").exists()
