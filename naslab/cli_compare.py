@@ -48,7 +48,7 @@ def compare(
     searcher_names: str = typer.Option(
         "rs,re,ls,reinforce,tpe", "--searchers", "-s", help="Comma-separated searcher names."
     ),
-    seeds: int = typer.Option(20, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1)."),
+    seeds: int = typer.Option(10, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1)."),
     base_seed: int = typer.Option(0, "--base-seed", help="Seed the per-run seeds derive from."),
     budget: int = typer.Option(300, "--budget", help="Distinct queries per run."),
     time_budget: float = typer.Option(

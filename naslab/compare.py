@@ -91,7 +91,7 @@ class StudyConfig:
     bench: str = "analognas"
     dataset: str | None = None
     searchers: tuple[str, ...] = DEFAULT_SEARCHERS
-    seeds: int = 20
+    seeds: int = 10
     base_seed: int = 0
     budget: int | None = 300
     time_budget: float | None = None

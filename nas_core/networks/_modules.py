@@ -1,0 +1,107 @@
+"""Torch modules of the NAS-Bench-201 network (see nas_core.networks.nb201 for the layout)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from nas_core.networks.nb201 import CONV1, CONV3, EDGES, NONE, POOL, SKIP, check_input_size
+
+
+class ReLUConvBN(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1):
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
+            nn.BatchNorm2d(c_out),
+        )
+
+
+class ResNetBasicBlock(nn.Module):
+    """Stride-2 reduction between stages (NAS-Bench-201's `ResNetBasicblock`)."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, stride=2)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3)
+        self.downsample = nn.Sequential(
+            nn.AvgPool2d(2, stride=2), nn.Conv2d(c_in, c_out, 1, bias=False)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_b(self.conv_a(x)) + self.downsample(x)
+
+
+def _op(op: int, c: int) -> nn.Module:
+    if op == CONV3:
+        return ReLUConvBN(c, c, 3)
+    if op == CONV1:
+        return ReLUConvBN(c, c, 1)
+    if op == POOL:
+        return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+    if op == SKIP:
+        return nn.Identity()
+    raise ValueError(op)
+
+
+class Cell(nn.Module):
+    """A NAS-Bench-201 cell. `none` edges hold no module and add nothing; a node whose inputs are
+    all `none` is a zero tensor that its outgoing ops still process, exactly as in the benchmark
+    (whose `Zero` op multiplies by 0), so activation-based proxies see the same ReLUs."""
+
+    def __init__(self, ops: tuple[int, ...], c: int):
+        super().__init__()
+        self.ops = ops
+        self.edges = nn.ModuleDict(
+            {f"{i}_{j}": _op(o, c) for (i, j), o in zip(EDGES, ops, strict=True) if o != NONE}
+        )
+        self._plan = [
+            [
+                (i, self.edges[f"{i}_{j}"])
+                for (i, t), o in zip(EDGES, ops, strict=True)
+                if t == j and o != NONE
+            ]
+            for j in (1, 2, 3)
+        ]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes: list[torch.Tensor] = [x]
+        for incoming in self._plan:
+            acc = None
+            for i, mod in incoming:
+                y = mod(nodes[i])
+                acc = y if acc is None else acc + y
+            nodes.append(torch.zeros_like(x) if acc is None else acc)
+        return nodes[3]
+
+
+class NB201Network(nn.Module):
+    def __init__(self, ops: tuple[int, ...], num_classes: int, C: int, N: int):
+        super().__init__()
+        self.ops, self.num_classes, self.C, self.N = ops, num_classes, C, N
+        self.stem = nn.Sequential(nn.Conv2d(3, C, 3, padding=1, bias=False), nn.BatchNorm2d(C))
+        layers: list[nn.Module] = []
+        chans = (C, 2 * C, 4 * C)
+        for s, c in enumerate(chans):
+            if s:
+                layers.append(ResNetBasicBlock(chans[s - 1], c))
+            layers.extend(Cell(ops, c) for _ in range(N))
+        self.cells = nn.Sequential(*layers)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(chans[2]), nn.ReLU(inplace=False))
+        self.classifier = nn.Linear(chans[2], num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled pre-classifier features, shape (batch, 4C)."""
+        if x.dim() != 4 or x.shape[1] != 3:
+            from nas_core.errors import InvalidInputError
+
+            raise InvalidInputError(
+                f"the NAS-Bench-201 network takes images of shape (batch, 3, H, W), got "
+                f"{tuple(x.shape)}"
+            )
+        check_input_size(int(x.shape[2]), int(x.shape[3]))
+        x = self.lastact(self.cells(self.stem(x)))
+        return x.mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))

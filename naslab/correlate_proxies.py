@@ -1,0 +1,209 @@
+"""`naslab correlate proxies`: rank correlation of zero-cost proxy scores with ground truth.
+
+Layering: zerocost may import only nas_core, so the adapter that turns a scores table into a
+benchmark lives here, in the application layer: `scores_benchmark(path)` loads the Parquet written
+by `naslab zerocost score` through the generic `table` benchmark (keyed by the space index in
+column `index`; every proxy becomes metric `<dataset>/<proxy>`), so proxy scores join other
+benchmarks (`benchmarks.join`) and feed predictors as features like any other metric.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from naslab._cli_common import console, friendly_errors, print_json
+
+_NON_PROXY = {"index", "ops", "status", "build_seconds"}
+
+
+def proxy_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if c not in _NON_PROXY and not c.endswith("_seconds")]
+
+
+def read_scores(path: str | Path) -> pd.DataFrame:
+    from nas_core.errors import DataFormatError, MissingFileError
+
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(
+            f"scores file not found: {p} (write one with `naslab zerocost score --out {p}`)"
+        )
+    try:
+        df = pd.read_parquet(p)
+    except Exception as e:  # pyarrow raises several types for a non-Parquet file
+        raise DataFormatError(f"{p} is not a Parquet scores table ({e})") from None
+    if "index" not in df.columns or not proxy_columns(df):
+        raise DataFormatError(
+            f"{p} is not a zero-cost scores table: needs an 'index' column and proxy columns, "
+            f"has {', '.join(df.columns)}"
+        )
+    return df
+
+
+def scores_benchmark(path: str | Path, dataset: str = "cifar10", space: str = "nb201"):
+    """The scores table as a `benchmarks` TabularBenchmark (metrics = proxies, under `dataset`).
+    Non-finite scores become NaN there ("not measured"); the file keeps them as they are."""
+    from benchmarks import table  # = benchmarks.load("table", ...), which reserves `name`
+
+    df = read_scores(path)
+    return table.load(
+        path=str(path),
+        space=space,
+        arch_column="index",
+        arch_format="space-index",
+        columns={c: f"{dataset}/{c}" for c in proxy_columns(df)},
+        name=f"zerocost:{Path(path).name}",
+    )
+
+
+def correlate(
+    scores: pd.DataFrame,
+    truth: np.ndarray,
+    proxies: list[str],
+    *,
+    top_k: float = 0.1,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    orient: dict[str, bool] | None = None,
+) -> pd.DataFrame:
+    """One row per proxy: n, Spearman, Kendall, precision@top-k, each with a bootstrap 95% CI.
+    Archs whose proxy value or truth is not finite are left out of that proxy's row (counted
+    in `n_dropped`). Proxies where lower is better are negated first (`orient`)."""
+    from nas_core.metrics import bootstrap_ci, kendall_tau, precision_at_k, spearman_rho
+
+    def p_at_k(t: np.ndarray, p: np.ndarray) -> float:
+        return precision_at_k(t, p, k=top_k)
+
+    rows = []
+    for name in proxies:
+        v = scores[name].to_numpy(dtype=np.float64)
+        if orient and not orient.get(name, True):
+            v = -v
+        ok = np.isfinite(v) & np.isfinite(truth)
+        row: dict[str, Any] = {"proxy": name, "n": int(ok.sum()), "n_dropped": int((~ok).sum())}
+        for label, fn in (
+            ("spearman", spearman_rho),
+            ("kendall", kendall_tau),
+            (f"p@top{top_k:g}", p_at_k),
+        ):
+            if ok.sum() < 3:
+                row[label], row[f"{label}_lo"], row[f"{label}_hi"] = (np.nan,) * 3
+                continue
+            pt, lo, hi = bootstrap_ci(fn, truth[ok], v[ok], n_resamples=n_resamples, seed=seed)
+            row[label], row[f"{label}_lo"], row[f"{label}_hi"] = pt, lo, hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot(table: pd.DataFrame, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    t = table.sort_values("spearman", ascending=True)
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(t) + 1.2))
+    y = np.arange(len(t))
+    err = np.vstack([t["spearman"] - t["spearman_lo"], t["spearman_hi"] - t["spearman"]])
+    ax.barh(y, t["spearman"], xerr=err, color="tab:blue", alpha=0.8, capsize=3)
+    ax.set_yticks(y, t["proxy"])
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("Spearman rho with ground truth (95% bootstrap CI)")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _truth(
+    bench_name: str,
+    bench_path: str | None,
+    preset: str | None,
+    metric: str | None,
+    dataset: str,
+    indices: np.ndarray,
+) -> tuple[np.ndarray, str]:
+    import benchmarks
+    from nas_core.errors import NotInBenchmarkError
+
+    opts: dict[str, Any] = {}
+    if bench_path:
+        opts["path"] = bench_path
+    if preset:
+        opts["preset"] = preset
+    bench = benchmarks.load(bench_name, **opts)
+    if metric is None:
+        metric = bench.metrics(dataset)[0].name
+    archs = [bench.space.from_index(int(i)) for i in indices]
+    try:
+        truth = np.asarray(bench.query(archs, metric, dataset), dtype=np.float64)
+    except NotInBenchmarkError:
+        truth = np.array([_one(bench, a, metric, dataset) for a in archs])
+    return truth, metric
+
+
+def _one(bench, arch, metric: str, dataset: str) -> float:
+    from nas_core.errors import NotInBenchmarkError
+
+    try:
+        return float(bench.query(arch, metric, dataset))
+    except NotInBenchmarkError:
+        return float("nan")
+
+
+@friendly_errors
+def proxies(
+    scores: str = typer.Option("scores.parquet", help="Scores from `naslab zerocost score`."),
+    bench: str = typer.Option("analognas", help="Ground-truth benchmark."),
+    dataset: str = typer.Option("cifar10", help="Dataset of the ground truth."),
+    metric: str = typer.Option(None, help="Ground-truth metric (default: the first one)."),
+    bench_path: str = typer.Option(None, help="File for benchmarks that need one (e.g. table)."),
+    preset: str = typer.Option(None, help="Preset for the table benchmark (e.g. nb201-200ep)."),
+    top_k: float = typer.Option(0.1, help="Top fraction (or count) for precision@k."),
+    exclude_disconnected: bool = typer.Option(
+        False, help="Leave out cells whose output is disconnected from the input."
+    ),
+    resamples: int = typer.Option(1000, help="Bootstrap resamples."),
+    seed: int = typer.Option(0, help="Bootstrap seed."),
+    out: str = typer.Option("proxy_correlation", help="Output directory (CSV + PNG)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Spearman, Kendall and precision@top-k of each proxy vs. ground truth, with bootstrap CIs."""
+    from rich.table import Table
+
+    import zerocost
+    from nas_core.networks import is_disconnected
+
+    df = read_scores(scores).sort_values("index").reset_index(drop=True)
+    if exclude_disconnected:
+        keep = [not is_disconnected(tuple(int(o) for o in s.split(","))) for s in df["ops"]]
+        df = df[np.asarray(keep)].reset_index(drop=True)
+    names = proxy_columns(df)
+    truth, metric = _truth(bench, bench_path, preset, metric, dataset, df["index"].to_numpy())
+    orient = {n: zerocost.get(n).higher_is_better for n in names if n in zerocost.names()}
+    table = correlate(
+        df, truth, names, top_k=top_k, n_resamples=resamples, seed=seed, orient=orient
+    )
+    outdir = Path(out)
+    outdir.mkdir(parents=True, exist_ok=True)
+    table.to_csv(outdir / "correlations.csv", index=False)
+    title = f"{Path(scores).name} vs {bench}/{dataset}/{metric} ({len(df)} archs)"
+    plot(table, outdir / "spearman.png", title)
+    if json_out:
+        print_json({"metric": metric, "archs": len(df), "rows": table.to_dict("records")})
+        return
+    pk = f"p@top{top_k:g}"
+    t = Table("proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", f"{pk} [95% CI]", title=title)
+    for r in table.to_dict("records"):
+        cells = [
+            f"{r[k]:+.3f} [{r[k + '_lo']:+.3f}, {r[k + '_hi']:+.3f}]"
+            for k in ("spearman", "kendall", pk)
+        ]
+        t.add_row(str(r["proxy"]), str(r["n"]), *cells)
+    console.print(t)
+    console.print(f"wrote {outdir / 'correlations.csv'} and {outdir / 'spearman.png'}")

@@ -1,0 +1,236 @@
+"""Zero-cost proxy performance and real-data checks (numbers go to perf/results/zerocost.md).
+
+    python perf/bench_zerocost.py speed  [--archs 6] [--data cifar10:PATH]
+    python perf/bench_zerocost.py reference --scores suitezero_ref.parquet
+    python perf/bench_zerocost.py realdata --scores c10.parquet --dataset cifar10
+
+`speed`: seconds per arch per proxy (batch 64, 32x32, one torch thread), a naive loop (rebuild
+the network and re-read the data for every proxy) against the shared-pass implementation in the
+same run, 1 vs 2 workers on synflow+naswot with the projection to all 15,625 cells, peak memory.
+`reference`: Spearman of naslab's synflow/params/flops with NAS-Bench-Suite-Zero's stored scores
+(scores written by `naslab zerocost score --archs <suite-zero arch list>`).
+`realdata`: Spearman of each proxy with NAS-Bench-201's 200-epoch test accuracy, beside the values
+NAS-Bench-Suite-Zero reports (Krishnakumar et al. 2022, Fig. 2; CIFAR-10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+C10 = SHARED / "images" / "cifar-10-batches-py"
+PAPER_C10 = {
+    "naswot": 0.77,
+    "synflow": 0.73,
+    "jacov": 0.75,
+    "snip": 0.58,
+    "grad_norm": 0.58,
+    "grasp": 0.51,
+    "fisher": 0.50,
+    "plain": -0.26,
+}
+PROXIES = [
+    "naswot",
+    "synflow",
+    "jacov",
+    "epe_nas",
+    "snip",
+    "grad_norm",
+    "fisher",
+    "plain",
+    "grasp",
+    "ntk",
+    "linear_regions",
+    "zen",
+    "l2_norm",
+    "params",
+    "flops",
+]
+
+
+def _peak_mb() -> tuple[float, float]:
+    s = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return s, c
+
+
+def speed(n_archs: int, data: str, n_parallel: int) -> None:
+    import torch
+
+    from nas_core import data as image_data
+    from nas_core import spaces
+    from zerocost import score_network
+    from zerocost.runner import run_scoring
+    from zerocost.scoring import build_seeded, get_batch
+
+    torch.set_num_threads(1)
+    sp = spaces.get("nb201")
+    rng = np.random.default_rng(0)
+    archs = [a for a in sp.sample(rng, 4 * n_archs) if a.ops.count(1) < 3][:n_archs]
+    x, y, k = get_batch(data, 64, 0)
+    print(f"data {data}, batch {tuple(x.shape)}, {n_archs} archs, torch threads 1")
+
+    # 1. seconds per arch per proxy, each proxy alone (its own passes)
+    per = {p: [] for p in PROXIES}
+    for a in archs:
+        net = build_seeded(a.ops, k, 0, sp.index(a))
+        for p in PROXIES:
+            per[p].append(score_network(net, x, y, [p])[p].seconds)
+    print("\n| proxy | s/arch alone (mean) |\n|---|---|")
+    for p in PROXIES:
+        print(f"| {p} | {np.mean(per[p]):.3f} |")
+
+    # 2. naive vs shared, same archs, same run
+    for group in (
+        ["synflow", "naswot"],
+        [
+            "naswot",
+            "jacov",
+            "epe_nas",
+            "snip",
+            "grad_norm",
+            "fisher",
+            "plain",
+            "synflow",
+            "params",
+            "flops",
+        ],
+    ):
+        t0 = time.perf_counter()
+        for a in archs:
+            for p in group:  # naive: re-read data, rebuild network, one proxy at a time
+                d = image_data.load(data)
+                xb, yb = d.batch(64, 0)
+                net = build_seeded(a.ops, k, 0, sp.index(a))
+                score_network(net, torch.from_numpy(xb), torch.from_numpy(yb), [p])
+        naive = (time.perf_counter() - t0) / len(archs)
+        t0 = time.perf_counter()
+        for a in archs:
+            net = build_seeded(a.ops, k, 0, sp.index(a))
+            score_network(net, x, y, group)
+        shared = (time.perf_counter() - t0) / len(archs)
+        print(
+            f"\n{'+'.join(group)}: naive {naive:.3f} s/arch, shared {shared:.3f} s/arch, "
+            f"speed-up {naive / shared:.2f}x"
+        )
+
+    # 3. 1 vs 2 workers, synflow + naswot, projection to the whole space
+    par = sp.sample(np.random.default_rng(1), n_parallel)
+    idx = [sp.index(a) for a in par]
+    walls = {}
+    for w in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            run_scoring(
+                par,
+                idx,
+                ["synflow", "naswot"],
+                Path(tmp) / "s.parquet",
+                data=data,
+                batch_size=64,
+                seed=0,
+                workers=w,
+                chunk_size=4,
+            )
+            walls[w] = time.perf_counter() - t0
+        per_arch = walls[w] / n_parallel
+        print(
+            f"\nsynflow+naswot, {w} worker(s): {n_parallel} archs in {walls[w]:.1f} s = "
+            f"{per_arch:.3f} s/arch -> projected 15,625 cells: {per_arch * 15625 / 60:.0f} min"
+        )
+    print(f"parallel speed-up 2 vs 1 workers: {walls[1] / walls[2]:.2f}x")
+    s, c = _peak_mb()
+    print(f"\npeak RSS: main process {s:.0f} MB, largest worker {c:.0f} MB")
+
+
+def reference(scores: str) -> None:
+    from nas_core import spaces
+    from nas_core.metrics import spearman_rho
+
+    sp = spaces.get("nb201")
+    zc = json.loads((SHARED / "naslib-zc" / "zc_nasbench201.json").read_text())["cifar10"]
+    df = pd.read_parquet(scores).set_index("index")
+    rows = []
+    for key, v in zc.items():
+        i = sp.index(sp.parse(ast.literal_eval(key)))
+        if i in df.index:
+            rows.append((i, v["synflow"]["score"], v["params"]["score"], v["flops"]["score"]))
+    ref = pd.DataFrame(rows, columns=["index", "synflow", "params", "flops"]).set_index("index")
+    print(f"{len(ref)} of {len(zc)} NAS-Bench-Suite-Zero CIFAR-10 archs scored")
+    for p in ("synflow", "params", "flops"):
+        ours = df.loc[ref.index, p].to_numpy(np.float64)
+        ok = np.isfinite(ours)
+        rho = spearman_rho(ref[p].to_numpy()[ok], ours[ok])
+        print(f"{p}: Spearman {rho:.4f} (n={ok.sum()})")
+    print(f"synflow seconds/arch (mean): {df['synflow_seconds'].mean():.3f}")
+
+
+def realdata(scores: str, dataset: str, exclude_disconnected: bool) -> None:
+    from nas_core import spaces
+    from nas_core.metrics import bootstrap_ci, spearman_rho
+    from nas_core.networks import is_disconnected
+
+    sp = spaces.get("nb201")
+    gt = pd.read_csv(SHARED / "nb201-tables" / "nb201_200ep_test_time_zc.csv")
+    col = f"{dataset}_test_acc_200ep"
+    truth = {sp.index(sp.parse(s)): a for s, a in zip(gt["arch_str"], gt[col], strict=True)}
+    df = pd.read_parquet(scores)
+    if exclude_disconnected:
+        df = df[[not is_disconnected(tuple(map(int, o.split(",")))) for o in df["ops"]]]
+    t = df["index"].map(truth).to_numpy(np.float64)
+    names = [
+        c
+        for c in df.columns
+        if c not in {"index", "ops", "status", "build_seconds"} and not c.endswith("_seconds")
+    ]
+    print(
+        f"{len(df)} archs, ground truth {col}"
+        + (" (disconnected cells excluded)" if exclude_disconnected else "")
+    )
+    print(
+        "\n| proxy | n | Spearman (95% CI) | Suite-Zero (CIFAR-10) | s/arch |\n|---|---|---|---|---|"
+    )
+    for p in names:
+        v = df[p].to_numpy(np.float64)
+        ok = np.isfinite(v) & np.isfinite(t)
+        rho, lo, hi = bootstrap_ci(spearman_rho, t[ok], v[ok], n_resamples=500)
+        ref = PAPER_C10.get(p, "")
+        print(
+            f"| {p} | {ok.sum()} | {rho:+.3f} ({lo:+.3f}, {hi:+.3f}) | {ref} | "
+            f"{df[f'{p}_seconds'].mean():.3f} |"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("speed")
+    s.add_argument("--archs", type=int, default=6)
+    s.add_argument("--parallel-archs", type=int, default=24)
+    s.add_argument("--data", default=f"cifar10:{C10}" if C10.is_dir() else "digits")
+    r = sub.add_parser("reference")
+    r.add_argument("--scores", required=True)
+    d = sub.add_parser("realdata")
+    d.add_argument("--scores", required=True)
+    d.add_argument("--dataset", default="cifar10")
+    d.add_argument("--exclude-disconnected", action="store_true")
+    a = ap.parse_args()
+    if a.cmd == "speed":
+        speed(a.archs, a.data, a.parallel_archs)
+    elif a.cmd == "reference":
+        reference(a.scores)
+    else:
+        realdata(a.scores, a.dataset, a.exclude_disconnected)
+
+
+if __name__ == "__main__":
+    main()

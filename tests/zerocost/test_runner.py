@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nas_core import spaces
+from nas_core.errors import InvalidInputError
+from zerocost.runner import parts_dir, run_scoring, select_archs
+
+SP = spaces.get("nb201")
+
+
+def _run(out, archs, **kw):
+    opts = {"data": "digits", "batch_size": 8, "seed": 0, "workers": 1, "chunk_size": 2}
+    opts.update(kw)
+    return run_scoring(archs, [SP.index(a) for a in archs], ["params", "naswot"], out, **opts)
+
+
+def test_interrupted_run_resumes_without_recomputing(tmp_path):
+    out = tmp_path / "s.parquet"
+    archs = select_archs(SP, "5", seed=1)
+    first = _run(out, archs, max_chunks=1)  # "killed" after one chunk of 2
+    assert len(first) == 2 and not out.exists()  # incomplete: no consolidated output yet
+    before = first.set_index("index")["build_seconds"]
+    final = _run(out, archs)
+    assert len(final) == 5 and out.exists()
+    assert sorted(final["index"]) == sorted(SP.index(a) for a in archs)
+    # the two finished archs were not recomputed: their rows (incl. timings) are unchanged
+    assert final.set_index("index").loc[before.index, "build_seconds"].equals(before)
+    assert len(list(parts_dir(out).glob("part-*.parquet"))) == 3
+    again = _run(out, archs)  # nothing left to do
+    assert len(list(parts_dir(out).glob("part-*.parquet"))) == 3
+    pd.testing.assert_frame_equal(again, pd.read_parquet(out))
+
+
+def test_settings_mismatch_and_bad_input(tmp_path):
+    out = tmp_path / "s.parquet"
+    archs = select_archs(SP, "2", seed=0)
+    _run(out, archs)
+    with pytest.raises(InvalidInputError, match="other settings"):
+        _run(out, archs, seed=1)
+    with pytest.raises(InvalidInputError, match="'all', a count"):
+        select_archs(SP, "nofile.txt", 0)
+    f = tmp_path / "archs.txt"
+    f.write_text(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|"
+        "skip_connect~2|\n(0, 1, 2, 3, 4, 0)\n# comment\n42\n"
+    )
+    assert len(select_archs(SP, str(f), 0)) == 3
+
+
+def test_parallel_workers_give_same_scores(tmp_path):
+    archs = select_archs(SP, "4", seed=2)
+    a = _run(tmp_path / "a.parquet", archs)
+    b = _run(tmp_path / "b.parquet", archs, workers=2)
+    cols = ["index", "params", "naswot"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])

@@ -1,0 +1,146 @@
+"""`Context`: one network, one batch, and the passes that several proxies share.
+
+Proxies that need the same computation ask the context for it and the first one pays:
+
+- `ce_pass()`: one forward + backward of the cross-entropy loss (train-mode BN, as in
+  NASLib/NAS-Bench-Suite-Zero), keeping weight gradients of every Conv2d/Linear and the
+  activation-times-gradient terms Fisher needs; shared by grad_norm, snip, plain, fisher, grasp.
+- `jacobian_pass()`: one forward with ReLU hooks (binary codes for NASWOT's kernel) + one backward of the summed output w.r.t. the input (the Jacobian for
+  jacov and epe_nas).
+
+The context never changes global state: weights are not modified (proxies that must change them
+work on a copy), BN running statistics are restored by `restore()`, and random draws come from a
+local `torch.Generator` seeded from `seed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def weight_layers(net: nn.Module) -> list[nn.Module]:
+    """Conv2d and Linear layers: the layers NASLib's per-weight measures sum over."""
+    return [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+class Context:
+    def __init__(
+        self,
+        net: nn.Module,
+        x: torch.Tensor,
+        y: torch.Tensor | None,
+        seed: int = 0,
+        requested: tuple[str, ...] = (),
+    ):
+        self.net, self.x, self.y, self.seed = net, x, y, seed
+        self.requested = set(requested)
+        self.num_classes = int(getattr(net, "num_classes", 0))
+        self._cache: dict[str, Any] = {}
+        self._buffers = {k: v.detach().clone() for k, v in net.named_buffers()}
+
+    def restore(self) -> None:
+        """Put BN running statistics back as they were (train-mode forwards update them)."""
+        with torch.no_grad():
+            for k, v in self.net.named_buffers():
+                v.copy_(self._buffers[k])
+        self.net.zero_grad(set_to_none=True)
+
+    def generator(self, salt: int) -> torch.Generator:
+        g = torch.Generator()
+        g.manual_seed(int(np.random.SeedSequence([self.seed, salt]).generate_state(1)[0]))
+        return g
+
+    def cached(self, key: str, fn: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = fn()
+        return self._cache[key]
+
+    def labels(self) -> torch.Tensor:
+        if self.y is None:
+            from nas_core.errors import InvalidInputError
+
+            raise InvalidInputError("this proxy needs labels, but the batch has none")
+        return self.y
+
+    # --- shared passes -------------------------------------------------------------------------
+    def ce_pass(self) -> dict[str, list[torch.Tensor]]:
+        return self.cached("ce", self._ce_pass)
+
+    def _ce_pass(self) -> dict[str, list[torch.Tensor]]:
+        net = self.net
+        net.train()
+        net.zero_grad(set_to_none=True)
+        layers = weight_layers(net)
+        acts: dict[nn.Module, torch.Tensor] = {}
+
+        def keep(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
+            if out.requires_grad:
+                out.retain_grad()
+            acts[mod] = out
+
+        hooks = [m.register_forward_hook(keep) for m in layers]
+        try:
+            loss = nn.functional.cross_entropy(net(self.x), self.labels())
+            loss.backward()
+        finally:
+            for h in hooks:
+                h.remove()
+        weights, grads, fisher = [], [], []
+        for m in layers:
+            w = m.weight.detach()
+            g = m.weight.grad
+            weights.append(w)
+            grads.append(torch.zeros_like(w) if g is None else g.detach().clone())
+            a = acts.get(m)
+            if a is None or a.grad is None:
+                fisher.append(torch.zeros(()))
+                continue
+            ag = a.detach() * a.grad.detach()
+            g_nk = ag.sum(dim=tuple(range(2, ag.dim()))) if ag.dim() > 2 else ag
+            fisher.append(0.5 * g_nk.pow(2).mean(0).sum())
+        net.zero_grad(set_to_none=True)
+        return {"weights": weights, "grads": grads, "fisher": fisher}
+
+    def jacobian_pass(self) -> dict[str, Any]:
+        return self.cached("jac", self._jacobian_pass)
+
+    def relu_kernel(self) -> np.ndarray:
+        """NASWOT's kernel: from the Jacobian pass when a Jacobian proxy is also requested,
+        else from a cheaper forward-only pass."""
+        if "jac" in self._cache or self.requested & {"jacov", "epe_nas"}:
+            return self.jacobian_pass()["K"]
+        return self.cached("K", lambda: self._jacobian_pass(backward=False)["K"])
+
+    def _jacobian_pass(self, backward: bool = True) -> dict[str, Any]:
+        net = self.net
+        net.train()
+        n = self.x.shape[0]
+        K = torch.zeros(n, n, dtype=torch.float64)
+
+        def hook(_mod: nn.Module, inp: tuple[torch.Tensor, ...], _out: Any) -> None:
+            c = (inp[0].detach().reshape(n, -1) > 0).to(torch.float32)
+            # NASWOT kernel: units where two inputs agree (both on or both off).
+            m = c.shape[1]
+            ones = c @ c.T
+            on = c.sum(1)
+            K.add_((2 * ones - on[:, None] - on[None, :] + m).to(torch.float64))
+
+        hooks = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.ReLU)]
+        x = self.x.detach().clone().requires_grad_(backward)
+        try:
+            with torch.set_grad_enabled(backward):
+                out = net(x)
+            if backward and out.requires_grad:  # False when the cell disconnects output from input
+                out.backward(torch.ones_like(out))
+        finally:
+            for h in hooks:
+                h.remove()
+        grad = x.grad if x.grad is not None else torch.zeros_like(x)
+        jac = grad.detach().reshape(n, -1).numpy().astype(np.float64)
+        net.zero_grad(set_to_none=True)
+        return {"K": K.numpy(), "jacobian": jac}

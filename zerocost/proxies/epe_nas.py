@@ -1,0 +1,35 @@
+"""EPE-NAS: per-class correlation structure of input-Jacobians.
+
+Lopes, Alirezazadeh, Alexandre. "EPE-NAS: Efficient Performance Estimation Without Training for
+Neural Architecture Search", ICANN 2021. For each class c: s_c = sum log(|corr(J_c)| + k); the
+score is the mean over classes of sum_c' |s_c - s_c'| (NASLib's implementation; for more than 100
+classes, s_c is divided by the class size and the score is their sum).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zerocost._registry import register
+
+
+@register("epe_nas", needs_labels=True, data_independent=False, needs_grad=True)
+def epe_nas(ctx) -> float:
+    """Lopes et al. 2021 (ICANN), EPE-NAS."""
+    jac = ctx.jacobian_pass()["jacobian"]
+    labels = ctx.labels().numpy()
+    k = 1e-5
+    many = ctx.num_classes > 100
+    scores = []
+    for c in np.unique(labels):
+        rows = jac[labels == c]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = np.atleast_1d(np.corrcoef(rows))
+            s = float(np.sum(np.log(np.abs(corr) + k)))
+        if many:
+            s /= len(corr)
+        scores.append(s)
+    s = np.asarray(scores)
+    if many:
+        return float(s.sum())
+    return float(np.abs(s[:, None] - s[None, :]).sum() / max(len(s), 1))

@@ -1,0 +1,19 @@
+"""NASWOT: log-determinant of the kernel of binary ReLU codes over one batch.
+
+Mellor, Turner, Storkey, Crowley. "Neural Architecture Search without Training", ICML 2021.
+K[i, j] counts the ReLU units on which inputs i and j agree (both active or both inactive);
+networks that separate inputs well have a larger log|K|.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zerocost._registry import register
+
+
+@register("naswot", needs_labels=False, data_independent=False, needs_grad=False)
+def naswot(ctx) -> float:
+    """Mellor et al. 2021 (ICML), NASWOT."""
+    sign, logdet = np.linalg.slogdet(ctx.relu_kernel())
+    return float(logdet) if sign > 0 else float("nan")

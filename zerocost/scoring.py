@@ -1,0 +1,159 @@
+"""Scoring: many proxies on one network (sharing passes), and many architectures in parallel.
+
+`score_network(net, x, y, proxies)` evaluates each proxy on one network and batch; every proxy
+gets its value, a status (`ok`, `nan`, `inf`, or `error: ...`) and its seconds. Values that are
+NaN or infinite stay NaN or infinite: nothing is silently replaced.
+
+`score_archs(...)` is the unit of work behind `naslab zerocost score`: archs are split into
+chunks, each chunk builds its networks (weights seeded per architecture inside
+`torch.random.fork_rng`, so the global torch RNG is left as it was), scores them on one batch
+(the same for every arch, drawn from the data with `seed`), and returns a tidy DataFrame that the
+caller appends to a `ResultLog`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from zerocost._registry import get, parse_names
+
+
+@dataclass(frozen=True)
+class ProxyResult:
+    value: float
+    status: str
+    seconds: float
+
+
+def _status(v: float) -> str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf"
+    return "ok"
+
+
+def score_network(net, x, y, proxies: Sequence[str], seed: int = 0) -> dict[str, ProxyResult]:
+    """Score one network on one batch (x: float32 tensor (n, 3, H, W); y: int64 labels or None).
+
+    Shared passes are computed once and reused; the network's weights and BN statistics are as
+    before when this returns."""
+    import torch
+
+    from zerocost.context import Context
+
+    ctx = Context(net, x, y, seed, tuple(proxies))
+    out: dict[str, ProxyResult] = {}
+    try:
+        for name in proxies:
+            proxy = get(name)
+            t0 = time.perf_counter()
+            try:
+                with torch.enable_grad() if proxy.needs_grad else torch.no_grad():
+                    v = proxy(ctx)
+                st = _status(v)
+            except Exception as e:  # one failing proxy must not lose the others
+                v, st = float("nan"), f"error: {type(e).__name__}: {e}"[:200]
+            out[name] = ProxyResult(v, st, time.perf_counter() - t0)
+    finally:
+        ctx.restore()
+    return out
+
+
+def arch_seed(seed: int, index: int) -> int:
+    """Per-architecture weight seed: independent streams for (run seed, arch index)."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def build_seeded(ops: Sequence[int], num_classes: int, seed: int, index: int):
+    """Build the NB201 network with weights from a seeded stream, leaving the global torch RNG
+    untouched (fork_rng saves and restores it)."""
+    import torch
+
+    from nas_core.networks import build
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(arch_seed(seed, index))
+        return build(tuple(ops), num_classes)
+
+
+_BATCH_CACHE: dict[tuple, Any] = {}
+
+
+def get_batch(data: str, batch_size: int, seed: int):
+    """The run's batch as torch tensors, cached per process (loaded once per worker, not per
+    architecture)."""
+    key = (data, batch_size, seed)
+    if key not in _BATCH_CACHE:
+        import torch
+
+        from nas_core import data as image_data
+        from nas_core.networks import check_input_size
+
+        d = image_data.load(data)
+        check_input_size(*d.image_size)
+        x, y = d.batch(batch_size, seed)
+        _BATCH_CACHE.clear()
+        _BATCH_CACHE[key] = (torch.from_numpy(x), torch.from_numpy(y), d.num_classes)
+    return _BATCH_CACHE[key]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A picklable unit of work: space indices + their op tuples, and the run settings."""
+
+    indices: tuple[int, ...]
+    ops: tuple[tuple[int, ...], ...]
+    proxies: tuple[str, ...]
+    data: str
+    batch_size: int
+    seed: int
+    threads: int = 0  # >0: torch threads for the process running the chunk
+
+
+def score_chunk(chunk: Chunk):
+    """Score every arch of `chunk`; returns a DataFrame (one row per arch). The torch thread
+    count asked for by the chunk holds only while it runs (restored afterwards)."""
+    import torch
+
+    prev = torch.get_num_threads()
+    if chunk.threads and prev != chunk.threads:
+        torch.set_num_threads(chunk.threads)
+    try:
+        return _score_chunk(chunk)
+    finally:
+        if torch.get_num_threads() != prev:
+            torch.set_num_threads(prev)
+
+
+def _score_chunk(chunk: Chunk):
+    import pandas as pd
+
+    x, y, num_classes = get_batch(chunk.data, chunk.batch_size, chunk.seed)
+    rows = []
+    for idx, ops in zip(chunk.indices, chunk.ops, strict=True):
+        t0 = time.perf_counter()
+        net = build_seeded(ops, num_classes, chunk.seed, idx)
+        t_build = time.perf_counter() - t0
+        res = score_network(net, x, y, chunk.proxies, seed=arch_seed(chunk.seed, idx))
+        row: dict[str, Any] = {"index": idx, "ops": ",".join(map(str, ops))}
+        bad = []
+        for name, r in res.items():
+            row[name] = r.value
+            row[f"{name}_seconds"] = r.seconds
+            if r.status != "ok":
+                bad.append(f"{name}={r.status}")
+        row["status"] = "ok" if not bad else "; ".join(bad)
+        row["build_seconds"] = t_build
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def check_proxies(spec: str | list[str]) -> list[str]:
+    return parse_names(spec)
