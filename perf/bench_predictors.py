@@ -24,7 +24,9 @@ def main() -> None:
     ap.add_argument(
         "--predictors", default="ridge,bayes_ridge,xgb,rf,gp,mlp,lstm,gcn,gin,bananas,ensemble"
     )
-    ap.add_argument("--threads", type=int, default=2, help="torch / xgboost / sklearn threads")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="torch / xgboost / sklearn threads per model"
+    )
     args = ap.parse_args()
 
     import torch
