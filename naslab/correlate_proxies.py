@@ -45,18 +45,54 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     return df
 
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def benchmark_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The scores as benchmark columns: benchmarks store float32, so a proxy whose finite values
+    leave float32's range (synflow reaches 1e50 on NB201) is given as its natural log under
+    `log_<proxy>` (which is also how NAS-Bench-Suite-Zero stores synflow); non-finite values
+    become NaN ("not measured"). Returns (frame, {column: metric name})."""
+    out = pd.DataFrame({"index": df["index"].astype(np.int64)})
+    names: dict[str, str] = {}
+    for c in proxy_columns(df):
+        v = df[c].to_numpy(np.float64)
+        fin = np.isfinite(v)
+        if fin.any() and np.abs(v[fin]).max() > _F32_MAX:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+            c_out = f"log_{c}"
+        else:
+            c_out = c
+        out[c_out] = np.where(np.isfinite(v), v, np.nan)
+        names[c_out] = c_out
+    return out, names
+
+
 def scores_benchmark(path: str | Path, dataset: str = "cifar10", space: str = "nb201"):
-    """The scores table as a `benchmarks` TabularBenchmark (metrics = proxies, under `dataset`).
-    Non-finite scores become NaN there ("not measured"); the file keeps them as they are."""
+    """The scores table as a `benchmarks` TabularBenchmark (metrics = proxies, under `dataset`;
+    see `benchmark_frame` for the float32 and non-finite conventions). The converted table is
+    written once under $NASLAB_HOME/zerocost/ and cached by the table loader."""
+    import hashlib
+
     from benchmarks import table  # = benchmarks.load("table", ...), which reserves `name`
+    from benchmarks.cache import naslab_home
 
     df = read_scores(path)
+    frame, names = benchmark_frame(df)
+    digest = hashlib.sha1(pd.util.hash_pandas_object(frame, index=False).values).hexdigest()
+    conv = naslab_home() / "zerocost" / f"{Path(path).stem}-{digest[:16]}.parquet"
+    if not conv.exists():
+        conv.parent.mkdir(parents=True, exist_ok=True)
+        tmp = conv.with_name(f".{conv.name}.tmp")
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(conv)
     return table.load(
-        path=str(path),
+        path=str(conv),
         space=space,
         arch_column="index",
         arch_format="space-index",
-        columns={c: f"{dataset}/{c}" for c in proxy_columns(df)},
+        columns={c: f"{dataset}/{m}" for c, m in names.items()},
         name=f"zerocost:{Path(path).name}",
     )
 

@@ -70,6 +70,10 @@ def run_scoring(
         meta.write_text(json.dumps(settings))
     done = {int(k[0]) for k in log.done(["index"])}
     todo = [(int(i), a) for i, a in zip(indices, archs, strict=True) if int(i) not in done]
+    # Work in a seeded random order, so that a run stopped early has scored a random subset
+    # (not, say, the lowest indices, which share their first ops).
+    order = np.random.default_rng([seed, len(archs)]).permutation(len(todo))
+    todo = [todo[k] for k in order]
     total = len(archs)
     if on_progress:
         on_progress(total - len(todo), total)

@@ -80,7 +80,9 @@ def build_seeded(ops: Sequence[int], num_classes: int, seed: int, index: int):
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(arch_seed(seed, index))
-        return build(tuple(ops), num_classes)
+        net = build(tuple(ops), num_classes)
+    # NHWC halves CPU convolution time here (oneDNN); values are the same, only the layout.
+    return net.to(memory_format=torch.channels_last)
 
 
 _BATCH_CACHE: dict[tuple, Any] = {}
@@ -100,7 +102,8 @@ def get_batch(data: str, batch_size: int, seed: int):
         check_input_size(*d.image_size)
         x, y = d.batch(batch_size, seed)
         _BATCH_CACHE.clear()
-        _BATCH_CACHE[key] = (torch.from_numpy(x), torch.from_numpy(y), d.num_classes)
+        xt = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+        _BATCH_CACHE[key] = (xt, torch.from_numpy(y), d.num_classes)
     return _BATCH_CACHE[key]
 
 

@@ -112,3 +112,22 @@ def test_list_and_correlate_function():
     assert t.loc["good", "spearman"] > 0.9 and abs(t.loc["bad", "spearman"]) < 0.3
     assert t.loc["lower", "spearman"] == pytest.approx(1.0) and t.loc["bad", "n_dropped"] == 1
     assert t.loc["good", "spearman_lo"] <= t.loc["good", "spearman"] <= t.loc["good", "spearman_hi"]
+
+
+def test_benchmark_frame_logs_values_beyond_float32():
+    from naslab.correlate_proxies import benchmark_frame
+
+    df = pd.DataFrame(
+        {
+            "index": [1, 2, 3],
+            "ops": ["a"] * 3,
+            "status": ["ok"] * 3,
+            "synflow": [1e50, 1e10, 0.0],
+            "naswot": [1.0, np.nan, np.inf],
+            "naswot_seconds": [0.1] * 3,
+        }
+    )
+    frame, names = benchmark_frame(df)
+    assert set(names) == {"log_synflow", "naswot"}
+    assert frame["log_synflow"].iloc[0] == pytest.approx(np.log(1e50))
+    assert np.isnan(frame["log_synflow"].iloc[2]) and np.isnan(frame["naswot"].iloc[2])
