@@ -254,8 +254,11 @@ class TabularBenchmark(Benchmark):
         return int(self.rows(np.asarray([i]))[0])
 
     def archs(self) -> list[Arch]:
-        f = self.space.from_index
-        return [f(int(i)) for i in self.store.index]
+        return self.space.archs_at(self.store.index)
+
+    def arch_indices(self) -> np.ndarray:
+        """Space indices of `archs()`, without making `Arch` objects (cheap in time and memory)."""
+        return np.asarray(self.store.index)
 
     # --- queries ----------------------------------------------------------------------------
     def _column(self, metric: str, dataset: str | None, epoch: int | None, seed: int | None) -> int:

@@ -228,8 +228,11 @@ class JoinedBenchmark(Benchmark):
 
     def archs(self) -> list[Arch]:
         """The union of the parts' architectures, in the space's index order."""
-        f = self.space.from_index
-        return [f(int(i)) for i in self._index]
+        return self.space.archs_at(self._index)
+
+    def arch_indices(self) -> np.ndarray:
+        """Space indices of `archs()`, without making `Arch` objects."""
+        return np.asarray(self._index)
 
     def optimum(
         self, metric: str, dataset: str | None = None, *, epoch: int | None = None

@@ -214,14 +214,14 @@ class NBGraphBenchmark(TabularBenchmark):
 
     def archs(self, dataset: str | None = None) -> list[Arch]:
         """Every arch with values: on `dataset`, or (None) on any dataset, i.e. all 26,206."""
+        return self.space.archs_at(self.arch_indices(dataset))
+
+    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
+        """Space indices of `archs(dataset)`, without making `Arch` objects."""
         if dataset is None:
-            return super().archs()
-        d = self._dataset(dataset)
-        present = self._present.get(d)
-        if present is None:
-            return super().archs()
-        f = self.space.from_index
-        return [f(int(i)) for i in self.store.index[present]]
+            return super().arch_indices()
+        present = self._present.get(self._dataset(dataset))
+        return super().arch_indices() if present is None else self.store.index[present]
 
 
 def _metric_infos() -> dict[str, MetricInfo]:

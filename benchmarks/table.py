@@ -248,11 +248,13 @@ class SparseTabularBenchmark(TabularBenchmark):
 
     def archs(self, dataset: str | None = None) -> list[Arch]:
         """All architectures (the union over datasets), or those measured on `dataset`."""
+        return self.space.archs_at(self.arch_indices(dataset))
+
+    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
+        """Space indices of `archs(dataset)`, without making `Arch` objects."""
         if dataset is None:
-            return super().archs()
-        idx = self.store.index[self._present(self._dataset(dataset))]
-        f = self.space.from_index
-        return [f(int(i)) for i in idx]
+            return super().arch_indices()
+        return self.store.index[self._present(self._dataset(dataset))]
 
     def cost(self, archs: Any, dataset: str | None = None) -> Any:
         d = self._dataset(dataset)

@@ -50,7 +50,10 @@ class SearchSpace(ABC):
         """Batch `index`: a sequence of anything `parse` accepts, or an int array, -> int64 array."""
         if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu":
             idx = archs.astype(np.int64, copy=False).reshape(-1)
-            if idx.size and (idx.min() < 0 or (self.size is not None and idx.max() >= self.size)):
+            # One pass: as uint64 a negative index wraps to a huge one, so max() catches both ends.
+            if idx.size and (
+                idx.min() < 0 if self.size is None else int(idx.view(np.uint64).max()) >= self.size
+            ):
                 raise InvalidArchError(
                     f"{self.name}: indices must lie in 0..{(self.size or 0) - 1}, "
                     f"got range {idx.min()}..{idx.max()}"
@@ -58,6 +61,11 @@ class SearchSpace(ABC):
             return idx
         index, parse = self.index, self.parse
         return np.fromiter((index(parse(a)) for a in archs), dtype=np.int64, count=len(archs))
+
+    def archs_at(self, indices: Any) -> list[Arch]:
+        """Batch `from_index`."""
+        f = self.from_index
+        return [f(int(i)) for i in np.asarray(indices, dtype=np.int64).reshape(-1)]
 
     def canonical(self, arch: Arch) -> Arch:
         """A fixed representative of `arch`'s isomorphism class (itself when there is none)."""

@@ -191,8 +191,11 @@ class NB201Space(SearchSpace):
     def all_archs(self) -> list[Arch]:
         return self._to_archs(np.arange(SIZE))
 
-    def _to_archs(self, idx: np.ndarray) -> list[Arch]:
+    def archs_at(self, indices: Any) -> list[Arch]:
+        idx = np.asarray(indices, dtype=np.int64)
         return [Arch("nb201", t) for t in map(tuple, self.op_array[idx].tolist())]
+
+    _to_archs = archs_at
 
     # --- search moves -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> list[Arch]:

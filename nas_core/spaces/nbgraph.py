@@ -10,8 +10,9 @@ Canonical form and numbering. The PyPI package `nas_bench_graph` (Apache-2.0) de
 `Arch(link, ops).valid_hash()`, which canonicalises a spelling (relabels the link pattern, moves
 skip layers, sorts ops of interchangeable layers) and returns a base-10 number whose digits are the
 canonical spelling: `link_id * 10^4 + o0 * 10^3 + o1 * 10^2 + o2 * 10 + o3`. naslab does not
-re-implement that: it runs the package's own `valid_hash` once on every standard spelling (a table
-of 59,049 entries, cached under `$NASLAB_HOME/cache/spaces/`, default `~/.cache/naslab`) and
+re-implement that: it runs the package's own `valid_hash` once on every standard spelling (59,049
+calls; the derived tables are cached under `$NASLAB_HOME/cache/spaces/`, default
+`~/.cache/naslab`) and
 
 - takes as the class representative the spelling the hash spells out (the package's canonical
   form, a fixed point of `valid_hash`); an `Arch` stores it as `(link_id, o0, o1, o2, o3)`, with
@@ -41,8 +42,8 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from functools import cache, cached_property
-from itertools import repeat
+from functools import cache
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ NUM_LINKS = len(LINKS)
 SKIP = OPS.index("skip")
 SIZE = 26_206
 NUM_SPELLINGS = NUM_LINKS * NUM_OPS**NUM_LAYERS  # 59,049 (link_id, o0..o3) tuples
-_TABLE_VERSION = 1
+_TABLE_VERSION = 2  # 2: the cache holds (hash_array, canon_of_code)
 _POW9 = NUM_OPS ** np.arange(NUM_LAYERS, -1, -1, dtype=np.int64)  # (link_id, o0..o3) -> code
 _POW10 = 10 ** np.arange(NUM_LAYERS, -1, -1, dtype=np.int64)  # digits of the package's hash
 _LINK_ID = {lk: i for i, lk in enumerate(LINKS)}
@@ -138,28 +139,55 @@ def _cache_dir() -> Path:
     return home / "cache" / "spaces"
 
 
+def _canonical_tables(spell_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash_array, canon_of_code): the sorted class keys and, per spelling code, its class."""
+    valid = spell_hash >= 0
+    hash_array = np.unique(spell_hash[valid])  # (26206,) sorted int64
+    if len(hash_array) != SIZE:
+        raise InvalidArchError(
+            f"nas-bench-graph canonicalises to {len(hash_array)} classes, expected {SIZE}"
+        )
+    canon = np.full(NUM_SPELLINGS, -1, dtype=np.int64)
+    canon[valid] = np.searchsorted(hash_array, spell_hash[valid])
+    return hash_array, canon
+
+
 @cache
-def _spelling_hashes() -> np.ndarray:
-    """The 59,049-entry table, from the on-disk cache when the package's code is unchanged."""
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """`_canonical_tables` of the package's hashes, from the on-disk cache when the package's
+    code is unchanged. The cache holds the derived tables (not the raw hashes), so a warm process
+    only reads 85,255 int64s: no `valid_hash` calls, no sorting."""
     source = _package_file("architecture.py").read_bytes()
     key = hashlib.sha256(source + str(_TABLE_VERSION).encode()).hexdigest()[:16]
     path = _cache_dir() / f"nbgraph-{key}.npy"
     try:
         table = np.load(path)
-        if table.shape == (NUM_SPELLINGS,) and table.dtype == np.int64:
-            return table
+        if table.shape == (SIZE + NUM_SPELLINGS,) and table.dtype == np.int64:
+            hash_array, canon = table[:SIZE], table[SIZE:]
+            if (np.diff(hash_array) > 0).all() and canon.min() >= -1 and canon.max() < SIZE:
+                return hash_array, canon
     except (OSError, ValueError):
         pass
-    table = _build_spelling_hashes()
+    hash_array, canon = _canonical_tables(_build_spelling_hashes())
     try:  # best effort: an unwritable cache only costs the next process the build again
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npy", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            np.save(f, table)
+            np.save(f, np.concatenate([hash_array, canon]))
         os.replace(tmp, path)
     except OSError:
         pass
-    return table
+    return hash_array, canon
+
+
+def _code(t: Any) -> int | None:
+    """Base-9 code of a (link_id, o0..o3) tuple of Python ints in range; None when it is not one
+    (the caller then validates slowly and says what is wrong)."""
+    if type(t) is not tuple or len(t) != 5 or set(map(type, t)) != {int}:
+        return None
+    a, b, c, d, e = t
+    ok = 0 <= a < NUM_LINKS and 0 <= b < NUM_OPS and 0 <= c < NUM_OPS and 0 <= d < NUM_OPS
+    return (((a * 9 + b) * 9 + c) * 9 + d) * 9 + e if ok and 0 <= e < NUM_OPS else None
 
 
 class NBGraphSpace(SearchSpace):
@@ -169,31 +197,24 @@ class NBGraphSpace(SearchSpace):
     links = LINKS
 
     def __init__(self) -> None:
-        spell_hash = _spelling_hashes()
-        valid = spell_hash >= 0
-        self.hash_array: np.ndarray = np.unique(spell_hash[valid])  # (26206,) sorted int64
-        if len(self.hash_array) != SIZE:
-            raise InvalidArchError(
-                f"nas-bench-graph canonicalises to {len(self.hash_array)} classes, expected {SIZE}"
-            )
-        canon = np.full(NUM_SPELLINGS, -1, dtype=np.int64)
-        canon[valid] = np.searchsorted(self.hash_array, spell_hash[valid])
+        hash_array, canon = _tables()
+        self.hash_array: np.ndarray = hash_array  # (26206,) sorted int64: the package's keys
         #: For every spelling code (see `spelling_codes`), its class index; -1 for all-skip.
         self.canon_of_code: np.ndarray = canon
         digits = (self.hash_array[:, None] // _POW10) % 10
         #: (26206, 5) int8: row i is the canonical (link_id, o0, o1, o2, o3) of index i.
         self.op_array: np.ndarray = np.ascontiguousarray(digits, dtype=np.int8)
 
-    # The object tables (26,206 Archs and a dict, ~10 MiB) are built on first use, so loading a
-    # benchmark over this space stays cheap in time and resident memory.
-    @cached_property
-    def _archs(self) -> list[Arch]:
-        new = tuple.__new__  # Arch(...) without NamedTuple's keyword handling: 2x faster here
-        return [new(Arch, ("nbgraph", tuple(r))) for r in self.op_array.tolist()]
+    # No per-arch object tables: an Arch is made on demand from `op_array` and an Arch's index is
+    # computed from its op tuple (`_code`), so a process holding this space stays ~1 MiB (a cached
+    # table of 26,206 Arch values plus their dict cost ~8.5 MiB, 2.4x the whole nbgraph table).
+    def _arch(self, i: int) -> Arch:
+        return tuple.__new__(Arch, ("nbgraph", tuple(self.op_array[i].tolist())))
 
-    @cached_property
-    def _index_of(self) -> dict[tuple[int, ...], int]:
-        return {a.ops: i for i, a in enumerate(self._archs)}
+    def archs_at(self, indices: Any) -> list[Arch]:
+        new = tuple.__new__  # Arch(...) without NamedTuple's keyword handling: 2x faster here
+        rows = self.op_array[np.asarray(indices, dtype=np.int64)].tolist()
+        return [new(Arch, ("nbgraph", t)) for t in map(tuple, rows)]
 
     # --- identity -----------------------------------------------------------------------------
     def parse(self, obj: Any) -> Arch:
@@ -202,8 +223,7 @@ class NBGraphSpace(SearchSpace):
                 raise InvalidArchError(
                     f"architecture of space {obj.space!r} given to space {self.name!r}"
                 )
-            i = self._index_of.get(obj.ops)
-            return self._archs[i] if i is not None else self._from_tuple(obj.ops, obj)
+            return self._from_tuple(obj.ops, obj)
         if isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
             return self.from_index(int(obj))
         if isinstance(obj, str):
@@ -234,6 +254,14 @@ class NBGraphSpace(SearchSpace):
         )
 
     def _from_tuple(self, values: Any, original: Any) -> Arch:
+        return self._arch(self._index_of_tuple(values, original))
+
+    def _index_of_tuple(self, values: Any, original: Any) -> int:
+        code = _code(values)
+        if code is not None:
+            i = int(self.canon_of_code[code])
+            if i >= 0:
+                return i
         try:
             t = tuple(int(v) for v in values)
         except (TypeError, ValueError):
@@ -249,7 +277,7 @@ class NBGraphSpace(SearchSpace):
         i = int(self.canon_of_code[int(np.dot(t, _POW9))])
         if i < 0:
             raise InvalidArchError(f"the all-skip network is not in NAS-Bench-Graph: {original!r}")
-        return self._archs[i]
+        return i
 
     def _from_pair(self, link: Any, ops: Any, original: Any) -> Arch:
         try:
@@ -311,34 +339,35 @@ class NBGraphSpace(SearchSpace):
         return f"link=[{link}] ops=[{','.join(OPS[o] for o in ops)}]"
 
     def index(self, arch: Arch) -> int:
-        try:
-            return self._index_of[arch.ops]
-        except (KeyError, AttributeError):
-            return self._index_of[self.parse(arch).ops]
+        if type(arch) is Arch and arch.space == "nbgraph":
+            return self._index_of_tuple(arch.ops, arch)
+        return self._index_of_tuple(self.parse(arch).ops, arch)
 
     def from_index(self, i: int) -> Arch:
         if not 0 <= i < SIZE:
             raise InvalidArchError(f"nbgraph index must lie in 0..{SIZE - 1}, got {i}")
-        return self._archs[i]
+        return self._arch(i)
 
     def indices(self, archs: Any) -> np.ndarray:
         if isinstance(archs, np.ndarray) and archs.ndim == 2 and archs.shape[1] == 5:
             return self.canonical_indices_of_tuples(archs)
         if isinstance(archs, (list, tuple)) and archs:
-            # Fast path for canonical Archs: C-level maps, no per-arch Python frame.
+            # Fast path for Archs of standard spellings: C-level maps, no per-arch Python frame.
             try:
-                keys = map(_OPS_OF, archs)
-                out = np.fromiter(
-                    map(self._index_of.get, keys, repeat(-1)), dtype=np.int64, count=len(archs)
-                )
-                if (out >= 0).all() and set(map(_SPACE_OF, archs)) == {"nbgraph"}:
-                    return out
+                if set(map(_SPACE_OF, archs)) == {"nbgraph"}:
+                    ops = list(map(_OPS_OF, archs))
+                    if set(map(len, ops)) == {5} and set(map(type, chain(*ops))) == {int}:
+                        t = np.fromiter(chain(*ops), dtype=np.int64, count=5 * len(ops))
+                        if t.min() >= 0 and t.max() < NUM_OPS:
+                            out = self.canon_of_code[t.reshape(-1, 5) @ _POW9]
+                            if (out >= 0).all():
+                                return out
             except (AttributeError, TypeError):  # not Archs: parse one by one
                 pass
         return super().indices(archs)
 
     def all_archs(self) -> list[Arch]:
-        return list(self._archs)
+        return self.archs_at(np.arange(SIZE))
 
     # --- the package's hash ---------------------------------------------------------------------
     def hash(self, arch: Any) -> int:
@@ -352,7 +381,7 @@ class NBGraphSpace(SearchSpace):
         i = int(np.searchsorted(self.hash_array, h))
         if i >= SIZE or self.hash_array[i] != h:
             raise InvalidArchError(f"{h} is not a NAS-Bench-Graph valid_hash key")
-        return self._archs[i]
+        return self._arch(i)
 
     def indices_of_hashes(self, hashes: np.ndarray) -> np.ndarray:
         """Batch `from_hash` -> indices; raises InvalidArchError if any key is not a class."""
@@ -387,8 +416,7 @@ class NBGraphSpace(SearchSpace):
 
     # --- search moves -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> list[Arch]:
-        archs = self._archs
-        return [archs[i] for i in rng.integers(0, SIZE, size=n)]
+        return self.archs_at(rng.integers(0, SIZE, size=n))
 
     def _neighbour_indices(self, i: int) -> list[int]:
         """One change to the canonical spelling (its link pattern, or one layer's op), as class
@@ -410,11 +438,10 @@ class NBGraphSpace(SearchSpace):
 
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
         nb = self._neighbour_indices(self.index(self.parse(arch)))
-        return self._archs[nb[int(rng.integers(len(nb)))]]
+        return self._arch(nb[int(rng.integers(len(nb)))])
 
     def neighbours(self, arch: Arch) -> list[Arch]:
-        archs = self._archs
-        return [archs[j] for j in self._neighbour_indices(self.index(self.parse(arch)))]
+        return self.archs_at(self._neighbour_indices(self.index(self.parse(arch))))
 
     # --- encodings ----------------------------------------------------------------------------
     def _encode_onehot(self, idx: np.ndarray) -> np.ndarray:

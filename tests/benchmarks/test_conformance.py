@@ -151,6 +151,15 @@ def test_description(bench: Benchmark) -> None:
     archs = bench.archs()
     assert archs and all(type(a) is Arch and a.space == bench.space.name for a in archs)
     assert len(set(archs)) == len(archs)
+    if hasattr(bench, "arch_indices"):  # the object-free listing agrees with archs()
+        assert np.array_equal(bench.arch_indices(), bench.space.indices(archs))
+        for d in _datasets(bench):
+            try:
+                listed = bench.archs(d)  # type: ignore[call-arg]
+            except TypeError:
+                continue
+            got = bench.arch_indices(d)  # type: ignore[call-arg]
+            assert np.array_equal(got, bench.space.indices(listed))
 
 
 def test_query_shapes_and_agreement(bench: Benchmark) -> None:
