@@ -16,6 +16,7 @@ enters the study as a completed trial (`study.add_trial`) when its value is told
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,7 +37,7 @@ class TPE(Searcher):
         *,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        multivariate: bool = False,
+        multivariate: bool = True,
         max_mutation_tries: int = 20,
     ):
         super().__init__(
@@ -51,12 +52,14 @@ class TPE(Searcher):
         from optuna.distributions import CategoricalDistribution
 
         optuna.logging.set_verbosity(optuna.logging.ERROR)
-        sampler = optuna.samplers.TPESampler(
-            seed=int(self.rng.integers(2**31 - 1)),
-            n_startup_trials=n_startup_trials,
-            n_ei_candidates=n_ei_candidates,
-            multivariate=multivariate,
-        )
+        with warnings.catch_warnings():  # multivariate is marked experimental in Optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            sampler = optuna.samplers.TPESampler(
+                seed=int(self.rng.integers(2**31 - 1)),
+                n_startup_trials=n_startup_trials,
+                n_ei_candidates=n_ei_candidates,
+                multivariate=multivariate,
+            )
         self.study = optuna.create_study(direction="maximize", sampler=sampler)
         self._dists = {
             f"x{i}": CategoricalDistribution(list(range(c))) for i, c in enumerate(choices(space))
