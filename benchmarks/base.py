@@ -114,14 +114,18 @@ class Benchmark(ABC):
     def metric_info(self, metric: str, dataset: str | None = None) -> MetricInfo:
         infos = {m.name: m for m in self.metrics(dataset)}
         if metric not in infos:
-            raise UnknownNameError(f"metric for dataset {self._dataset(dataset)!r}", metric, infos)
+            raise UnknownNameError(
+                "metric", metric, infos, f"for dataset {self._dataset(dataset)!r}"
+            )
         return infos[metric]
 
     def _dataset(self, dataset: str | None) -> str:
         if dataset is None:
             return self.default_dataset
         if dataset not in self.datasets:
-            raise UnknownNameError(f"dataset of benchmark {self.name!r}", dataset, self.datasets)
+            raise UnknownNameError(
+                "dataset", dataset, self.datasets, f"for benchmark {self.name!r}"
+            )
         return dataset
 
     def info(self) -> dict[str, Any]:

@@ -133,7 +133,7 @@ class JoinedBenchmark(Benchmark):
                     f"available epochs: {valid or 'final value only (epoch=None)'}"
                 )
         d = self._dataset(dataset)
-        raise UnknownNameError(f"metric for dataset {d!r}", metric, self._order[d])
+        raise UnknownNameError("metric", metric, self._order[d], f"for dataset {d!r}")
 
     # --- description ------------------------------------------------------------------------
     @property

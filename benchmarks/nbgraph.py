@@ -256,5 +256,5 @@ def load(path: str | Path | None = None, dataset: str = DEFAULT_DATASET) -> NBGr
         description="NAS-Bench-Graph: 26,206 GNN architectures on 9 node-classification "
         "datasets (proteins: 2,021) with validation/test performance, latency and parameters",
         cost_note="NAS-Bench-Graph's light files record no training times",
-        default_dataset=check_name("dataset of benchmark 'nbgraph'", dataset, DATASETS),
+        default_dataset=check_name("dataset", dataset, DATASETS, "for benchmark 'nbgraph'"),
     )

@@ -367,7 +367,7 @@ def expand_columns(
         rx = _template_regex(key)
         if rx is None:
             if key not in file_columns:
-                raise UnknownNameError(f"column of {source}", key, file_columns)
+                raise UnknownNameError("column", key, file_columns, f"in {source}")
             if key == arch_column:
                 raise InvalidInputError(f"column {key!r} is the arch column; it cannot be a metric")
             out[key] = spec
@@ -453,7 +453,7 @@ def _index_lookup(index_map: Any, space: Any) -> dict[int, int]:
         frame = read_frame(_existing(p, "index_map file"))
         for c in (icol, acol):
             if c not in frame.columns:
-                raise UnknownNameError(f"column of {p}", c, frame.columns)
+                raise UnknownNameError("column", c, frame.columns, f"in {p}")
         keys, archs = frame[icol].tolist(), frame[acol].tolist()
     else:
         raise InvalidInputError(
@@ -577,7 +577,7 @@ def load(
             + ", ".join(file_columns)
         )
     if arch_col not in file_columns:
-        raise UnknownNameError(f"arch column of {src}", arch_col, file_columns)
+        raise UnknownNameError("arch column", arch_col, file_columns, f"in {src}")
     mapping = expand_columns(parse_columns(spec["columns"]), file_columns, str(src), arch_col)
     default_ds = spec.get("dataset")
     default_ds = [default_ds] if isinstance(default_ds, str) else list(default_ds or [])
@@ -611,7 +611,7 @@ def load(
         ]
     for c in extras_cols:
         if c not in file_columns:
-            raise UnknownNameError(f"column of {src}", c, file_columns)
+            raise UnknownNameError("column", c, file_columns, f"in {src}")
     rename = dict(spec.get("extras_rename") or {})
     for c in extras_cols:
         if rename.get(c, c) in ("index", "arch"):

@@ -28,12 +28,15 @@ class InvalidArchError(InvalidInputError):
 class UnknownNameError(NaslabError, KeyError):
     """An unknown benchmark, dataset, metric, op, searcher, predictor or proxy name."""
 
-    def __init__(self, kind: str, given: object, valid: Iterable[str]):
+    def __init__(self, kind: str, given: object, valid: Iterable[str], where: str = ""):
+        """`where` places the name: "unknown dataset 'x' for benchmark 'y'" (kind="dataset",
+        where="for benchmark 'y'")."""
         valid = sorted(str(v) for v in valid)
         close = difflib.get_close_matches(str(given), valid, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        super().__init__(f"unknown {kind} {given!r}.{hint} Valid: {', '.join(valid)}")
-        self.kind, self.given, self.valid = kind, given, valid
+        place = f" {where}" if where else ""
+        super().__init__(f"unknown {kind} {given!r}{place}.{hint} Valid: {', '.join(valid)}")
+        self.kind, self.given, self.valid, self.where = kind, given, valid, where
 
 
 class NotInBenchmarkError(NaslabError, KeyError):
@@ -52,9 +55,9 @@ class NotFittedError(NaslabError, ValueError):
     """A model was used before `fit` (mirrors sklearn.exceptions.NotFittedError)."""
 
 
-def check_name(kind: str, given: str, valid: Iterable[str]) -> str:
+def check_name(kind: str, given: str, valid: Iterable[str], where: str = "") -> str:
     """Return `given` if it is one of `valid`, else raise UnknownNameError with a suggestion."""
     valid = list(valid)
     if given not in valid:
-        raise UnknownNameError(kind, given, valid)
+        raise UnknownNameError(kind, given, valid, where)
     return given

@@ -32,10 +32,14 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except NaslabError as e:
-            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_USAGE) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
-            err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]

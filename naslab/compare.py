@@ -173,7 +173,7 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         valid = searchers.params_of(s)
         for k in p:
             if k not in valid:
-                raise UnknownNameError(f"parameter of searcher {s!r}", k, valid)
+                raise UnknownNameError("parameter", k, valid, f"of searcher {s!r}")
     resolved = StudyConfig(
         **{
             **asdict(config),

@@ -158,7 +158,7 @@ class Predictor(RegressorMixin, BaseEstimator):
     def _check_encoding(self) -> None:
         enc = getattr(self, "encoding", None)
         if self.encodings and enc is not None and enc not in self.encodings:
-            raise UnknownNameError(f"encoding for predictor {self.name!r}", enc, self.encodings)
+            raise UnknownNameError("encoding", enc, self.encodings, f"for predictor {self.name!r}")
 
     def _encode(self, idx: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Space encoding (self.encoding) with the extra features appended: float32 (n, d + k).

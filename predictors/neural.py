@@ -121,7 +121,7 @@ class _TorchPredictor(Predictor):
 
     def _check_hparams(self) -> None:
         if self.loss not in LOSSES:
-            raise UnknownNameError(f"loss for predictor {self.name!r}", self.loss, LOSSES)
+            raise UnknownNameError("loss", self.loss, LOSSES, f"for predictor {self.name!r}")
         for k in ("epochs", "batch_size"):
             if int(getattr(self, k)) < 1:
                 raise InvalidInputError(f"{k} must be >= 1, got {getattr(self, k)}")
