@@ -181,3 +181,25 @@ def test_synflow_params_flops_rank_like_nas_bench_suite_zero():
     for n in ours:
         stored = np.array([d[k][n]["score"] for k in keys])
         assert spearman_rho(stored, np.array(ours[n])) >= 0.98, n
+
+
+def test_synflow_restores_the_network_in_place_even_after_an_error(batch):
+    """synflow works on the network itself (a deep copy cost more than the pass): afterwards its
+    modules, dtypes, values, memory layout and grads are exactly as before."""
+    from zerocost.proxies.synflow import synflow_state
+
+    net = small((2, 2, 3, 0, 4, 2)).to(memory_format=torch.channels_last)
+    kinds = [type(m) for m in net.modules()]
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    score_network(net, *batch, ["synflow"])
+    with pytest.raises(RuntimeError, match="boom"), synflow_state(net) as inside:
+        assert next(inside.parameters()).dtype == torch.float64
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in inside.modules())
+        raise RuntimeError("boom")
+    assert [type(m) for m in net.modules()] == kinds
+    after = net.state_dict()
+    for k in before:
+        assert after[k].dtype == before[k].dtype and torch.equal(after[k], before[k]), k
+    conv = next(m for m in net.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert all(p.grad is None for p in net.parameters())
