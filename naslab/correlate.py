@@ -354,12 +354,16 @@ def plot_learning_curves(summary: pd.DataFrame, path: str | Path, title: str = "
 
     metrics = [("kendall", "Kendall τ"), ("spearman", "Spearman ρ"), ("precision_top5", "P@5%")]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    colours = plt.get_cmap("tab10").colors
+    styles = ("-", "--", ":", "-.")  # beyond 10 predictors colours repeat: vary the line
+    markers = ("o", "s", "^", "D")
     for ax, (m, label) in zip(axes, metrics, strict=True):
-        for p, d in summary.groupby("predictor"):
+        for k, (p, d) in enumerate(summary.groupby("predictor")):
             d = d.sort_values("train_size")
             x, mu, sd = d["train_size"], d[f"{m}_mean"], d[f"{m}_std"]
-            ax.plot(x, mu, marker="o", ms=3, label=p)
-            ax.fill_between(x, mu - sd, mu + sd, alpha=0.15)
+            c, style = colours[k % 10], styles[(k // 10) % 4]
+            ax.plot(x, mu, style, color=c, marker=markers[(k // 10) % 4], ms=3, label=p)
+            ax.fill_between(x, mu - sd, mu + sd, color=c, alpha=0.12)
         ax.set_xscale("log")
         ax.set_xlabel("training architectures")
         ax.set_ylabel(label)
