@@ -18,7 +18,7 @@ import typer
 
 from naslab._cli_common import console, friendly_errors, print_json
 
-_NON_PROXY = {"index", "ops", "status", "build_seconds"}
+_NON_PROXY = {"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"}
 
 
 def proxy_columns(df: pd.DataFrame) -> list[str]:

@@ -146,7 +146,7 @@ def parallel(n_parallel: int, data: str) -> None:
     for w in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
             c0, t0 = _cpu(), time.perf_counter()
-            run_scoring(
+            table = run_scoring(
                 par,
                 idx,
                 ["synflow", "naswot"],
@@ -159,6 +159,7 @@ def parallel(n_parallel: int, data: str) -> None:
             )
             walls[w] = time.perf_counter() - t0
             cpu = _cpu() - c0
+            peak = table["worker_peak_rss_mb"].max() if "worker_peak_rss_mb" in table else 0
         per_arch = walls[w] / n_parallel
         cpu_note = (
             f"; CPU {cpu / n_parallel:.3f} s/arch -> "
@@ -168,7 +169,8 @@ def parallel(n_parallel: int, data: str) -> None:
         )
         print(
             f"synflow+naswot, {w} worker(s): {n_parallel} archs in {walls[w]:.1f} s wall = "
-            f"{per_arch:.3f} s/arch -> 15,625 cells: {per_arch * 15625 / 60:.0f} min{cpu_note}"
+            f"{per_arch:.3f} s/arch -> 15,625 cells: {per_arch * 15625 / 60:.0f} min{cpu_note}; "
+            f"peak RSS of a scoring process {peak:.0f} MB"
         )
     print(
         f"parallel speed-up 2 vs 1 workers (wall): {walls[1] / walls[2]:.2f}x; "
@@ -199,7 +201,9 @@ def reference(scores: str) -> None:
     acc = zip(gt["arch_str"], gt["cifar10_test_acc_200ep"], strict=True)
     test = {sp.index(sp.parse(s)): a for s, a in acc}
     df = pd.read_parquet(scores).set_index("index")
-    names = [c for c in df.columns if c not in {"ops", "status", "build_seconds"}]
+    names = [
+        c for c in df.columns if c not in {"ops", "status", "build_seconds", "worker_peak_rss_mb"}
+    ]
     names = [c for c in names if not c.endswith("_seconds")]
     keys = {sp.index(sp.parse(ast.literal_eval(k))): k for k in zc}
     common = [i for i in keys if i in df.index]
@@ -245,7 +249,8 @@ def realdata(scores: str, dataset: str, exclude_disconnected: bool) -> None:
     names = [
         c
         for c in df.columns
-        if c not in {"index", "ops", "status", "build_seconds"} and not c.endswith("_seconds")
+        if c not in {"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"}
+        and not c.endswith("_seconds")
     ]
     print(
         f"{len(df)} archs, ground truth {col}"

@@ -155,7 +155,14 @@ def _score_chunk(chunk: Chunk):
         row["status"] = "ok" if not bad else "; ".join(bad)
         row["build_seconds"] = t_build
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    try:  # the worker's peak resident memory so far (Linux: KiB), for perf reports
+        import resource
+
+        out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:  # not on this platform
+        pass
+    return out
 
 
 def check_proxies(spec: str | list[str]) -> list[str]:
