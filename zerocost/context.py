@@ -102,7 +102,9 @@ class Context:
                 continue
             ag = a.detach() * a.grad.detach()
             g_nk = ag.sum(dim=tuple(range(2, ag.dim()))) if ag.dim() > 2 else ag
-            fisher.append(0.5 * g_nk.pow(2).mean(0).sum())
+            # Per output channel; NASLib then broadcasts each channel's value to every weight of
+            # that channel before summing, i.e. weights it by the layer's fan-in.
+            fisher.append(0.5 * g_nk.pow(2).mean(0).sum() * w[0].numel())
         net.zero_grad(set_to_none=True)
         return {"weights": weights, "grads": grads, "fisher": fisher}
 

@@ -203,3 +203,31 @@ def test_synflow_restores_the_network_in_place_even_after_an_error(batch):
     conv = next(m for m in net.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert all(p.grad is None for p in net.parameters())
+
+
+def test_fisher_counts_each_channel_once_per_weight_as_naslib(batch):
+    """NASLib broadcasts a channel's saliency 0.5 * mean_n(sum_hw a * dL/da)^2 to every weight
+    of that channel, then sums: the per-layer channel sum times the fan-in."""
+    x, y = batch
+    net = small((2, 3, 4, 2, 0, 3))
+    layers = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    acts = {}
+
+    def keep(mod, _inp, out):
+        out.retain_grad()
+        acts[mod] = out
+
+    hooks = [m.register_forward_hook(keep) for m in layers]
+    net.train()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    for h in hooks:
+        h.remove()
+    want = 0.0
+    for m in layers:
+        a = acts[m]
+        g_nk = (a * a.grad).sum(dim=tuple(range(2, a.dim()))) if a.dim() > 2 else a * a.grad
+        per_channel = 0.5 * g_nk.pow(2).mean(0)  # (out channels,)
+        want += per_channel.repeat_interleave(m.weight[0].numel()).sum().item()
+    net.zero_grad(set_to_none=True)
+    got = score_network(net, x, y, ["fisher"])["fisher"].value
+    assert got == pytest.approx(want, rel=1e-5)
