@@ -257,3 +257,25 @@ def test_batch_indices_accept_mixed_spellings_and_refuse_foreign_archs():
         S.indices([a, Arch("nb201", a.ops)])
     with pytest.raises(InvalidArchError, match="nb201"):
         S.indices([Arch("nb201", (0, 0, 0, 0, 0, 0))])
+
+
+def test_a_corrupt_table_cache_is_rebuilt_not_trusted(tmp_path, monkeypatch):
+    """The space's on-disk cache holds derived tables; a damaged one is recomputed with the
+    package's valid_hash (and rewritten), never used."""
+    from nas_core.spaces import nbgraph as nbg
+
+    want_hash, want_canon = S.hash_array.copy(), S.canon_of_code.copy()
+    monkeypatch.setenv("NASLAB_HOME", str(tmp_path))
+    nbg._tables.cache_clear()
+    try:
+        nbg._tables()  # writes the cache under tmp_path
+        (cached,) = (tmp_path / "cache" / "spaces").glob("nbgraph-*.npy")
+        bad = np.load(cached)
+        bad[nbg.SIZE + 5] = nbg.SIZE + 7  # a class index out of range
+        np.save(cached, bad)
+        nbg._tables.cache_clear()
+        got_hash, got_canon = nbg._tables()
+        assert np.array_equal(got_hash, want_hash) and np.array_equal(got_canon, want_canon)
+        assert np.array_equal(np.load(cached)[nbg.SIZE :], want_canon)  # rewritten
+    finally:
+        nbg._tables.cache_clear()
