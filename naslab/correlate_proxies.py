@@ -18,11 +18,11 @@ import typer
 
 from naslab._cli_common import console, friendly_errors, print_json
 
-_NON_PROXY = {"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"}
-
 
 def proxy_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if c not in _NON_PROXY and not c.endswith("_seconds")]
+    from zerocost.scoring import proxy_columns as columns
+
+    return columns(df.columns)
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from zerocost.scoring import proxy_columns
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 C10 = SHARED / "images" / "cifar-10-batches-py"
 PAPER_C10 = {
@@ -57,10 +59,9 @@ PROXIES = [
 ]
 
 
-def _peak_mb() -> tuple[float, float]:
-    s = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return s, c
+def _peak_mb() -> float:
+    """This process's peak RSS (pool workers report theirs in the scores table)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def speed(n_archs: int, data: str, n_parallel: int) -> None:
@@ -179,8 +180,7 @@ def parallel(n_parallel: int, data: str) -> None:
 
 
 def _peak_report() -> None:
-    s, _ = _peak_mb()  # pool workers report their own peak in the scores table
-    print(f"\npeak RSS: main process {s:.0f} MB")
+    print(f"\npeak RSS: main process {_peak_mb():.0f} MB")
 
 
 STORED_NAME = {"naswot": "nwot"}  # naslab proxy name -> NAS-Bench-Suite-Zero key
@@ -201,10 +201,7 @@ def reference(scores: str) -> None:
     acc = zip(gt["arch_str"], gt["cifar10_test_acc_200ep"], strict=True)
     test = {sp.index(sp.parse(s)): a for s, a in acc}
     df = pd.read_parquet(scores).set_index("index")
-    names = [
-        c for c in df.columns if c not in {"ops", "status", "build_seconds", "worker_peak_rss_mb"}
-    ]
-    names = [c for c in names if not c.endswith("_seconds")]
+    names = proxy_columns(df.columns)
     keys = {sp.index(sp.parse(ast.literal_eval(k))): k for k in zc}
     common = [i for i in keys if i in df.index]
     print(f"{len(common)} of {len(zc)} NAS-Bench-Suite-Zero CIFAR-10 archs scored")
@@ -246,12 +243,7 @@ def realdata(scores: str, dataset: str, exclude_disconnected: bool) -> None:
     if exclude_disconnected:
         df = df[[not is_disconnected(tuple(map(int, o.split(",")))) for o in df["ops"]]]
     t = df["index"].map(truth).to_numpy(np.float64)
-    names = [
-        c
-        for c in df.columns
-        if c not in {"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"}
-        and not c.endswith("_seconds")
-    ]
+    names = proxy_columns(df.columns)
     print(
         f"{len(df)} archs, ground truth {col}"
         + (" (disconnected cells excluded)" if exclude_disconnected else "")

@@ -165,5 +165,14 @@ def _score_chunk(chunk: Chunk):
     return out
 
 
+#: Columns of a scores table that are not proxy values (besides the `<proxy>_seconds` timings).
+META_COLUMNS = frozenset({"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"})
+
+
+def proxy_columns(columns) -> list[str]:
+    """The proxy-value columns of a scores table, in order."""
+    return [c for c in columns if c not in META_COLUMNS and not str(c).endswith("_seconds")]
+
+
 def check_proxies(spec: str | list[str]) -> list[str]:
     return parse_names(spec)

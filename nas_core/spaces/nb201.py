@@ -189,17 +189,15 @@ class NB201Space(SearchSpace):
         return super().indices(archs)
 
     def all_archs(self) -> list[Arch]:
-        return self._to_archs(np.arange(SIZE))
+        return self.archs_at(np.arange(SIZE))
 
     def archs_at(self, indices: Any) -> list[Arch]:
         idx = np.asarray(indices, dtype=np.int64)
         return [Arch("nb201", t) for t in map(tuple, self.op_array[idx].tolist())]
 
-    _to_archs = archs_at
-
     # --- search moves -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> list[Arch]:
-        return self._to_archs(rng.integers(0, SIZE, size=n))
+        return self.archs_at(rng.integers(0, SIZE, size=n))
 
     def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
         ops = list(self.parse(arch).ops)

@@ -11,7 +11,6 @@ a deep copy of an NB201 network took ~40 ms, more than the float64 pass itself (
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -20,16 +19,6 @@ from torch import nn
 
 from zerocost._registry import register
 from zerocost.context import weight_layers
-
-
-def without_bn(net: nn.Module) -> nn.Module:
-    """A deep copy of `net` with every BatchNorm replaced by identity (NASLib's bn=False)."""
-    twin = copy.deepcopy(net)
-    for parent in list(twin.modules()):
-        for name, child in list(parent.named_children()):
-            if isinstance(child, nn.modules.batchnorm._BatchNorm):
-                setattr(parent, name, nn.Identity())
-    return twin
 
 
 @contextmanager
