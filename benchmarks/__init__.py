@@ -30,7 +30,7 @@ def register(
     return deco
 
 
-def load(name: str, **options: Any) -> Benchmark:
+def load(name: str, /, **options: Any) -> Benchmark:
     """Load benchmark `name`; options are loader-specific (e.g. `path=` for file-backed ones)."""
     return _REGISTRY.get(name)(**options)
 

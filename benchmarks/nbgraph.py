@@ -31,21 +31,19 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from benchmarks._unpickle import NUMPY_SCALARS, restricted_load
-from benchmarks.base import MetricInfo, TabularBenchmark, is_single
+from benchmarks.base import MetricInfo
 from benchmarks.cache import cached_store
+from benchmarks.sparse import SparseTabularBenchmark
 from benchmarks.store import TableStore
 from nas_core import spaces
-from nas_core.arch import Arch
 from nas_core.errors import (
     DataFormatError,
     InvalidArchError,
     MissingFileError,
-    NotInBenchmarkError,
     check_name,
 )
 from nas_core.spaces.nbgraph import NBGraphSpace
@@ -144,17 +142,10 @@ def convert(paths: dict[str, Path]) -> TableStore:
     )
 
 
-class NBGraphBenchmark(TabularBenchmark):
-    """TabularBenchmark over the union table; datasets holding fewer archs (proteins) raise
-    NotInBenchmarkError for the archs they lack instead of returning NaN."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._present: dict[str, np.ndarray] = {}
-        for ds in self.datasets:
-            present = ~np.isnan(np.asarray(self._values[self._col[(ds, "valid_perf", None, None)]]))
-            if not present.all():
-                self._present[ds] = present
+class NBGraphBenchmark(SparseTabularBenchmark):
+    """SparseTabularBenchmark over the union table: datasets holding fewer archs (proteins) raise
+    NotInBenchmarkError for the archs they lack (naming the ops those archs use) instead of
+    returning NaN."""
 
     def metrics(self, dataset: str | None = None) -> list[MetricInfo]:
         d = self._dataset(dataset)
@@ -167,61 +158,9 @@ class NBGraphBenchmark(TabularBenchmark):
             out.append(m)
         return out
 
-    def _check_present(self, archs: Any, dataset: str, rows: Any) -> None:
-        present = self._present.get(dataset)
-        if present is None:
-            return
-        ok = present[rows]
-        if np.all(ok):
-            return
-        missing = np.atleast_1d(np.asarray(rows))[~np.atleast_1d(ok)]
-        shown = ", ".join(self.space.to_str(self.space.from_index(int(i))) for i in missing[:3])
-        raise NotInBenchmarkError(
-            f"{len(missing)} architecture(s) not in benchmark {self.name!r} on dataset "
-            f"{dataset!r} ({int(present.sum())} archs there, using only ops "
-            f"{', '.join(self._ops_of(dataset))}; see .archs({dataset!r})), e.g. {shown}"
-        )
-
-    def _ops_of(self, dataset: str) -> list[str]:
-        present = self._present[dataset]
-        used = np.unique(self.space.op_array[present, 1:])  # type: ignore[attr-defined]
-        return [self.space.ops[int(o)] for o in used]
-
-    def query(
-        self,
-        archs: Any,
-        metric: str,
-        dataset: str | None = None,
-        *,
-        epoch: int | None = None,
-        seed: int | None = None,
-    ) -> Any:
-        out = super().query(archs, metric, dataset, epoch=epoch, seed=seed)
-        d = dataset or self._default
-        if d in self._present and (out != out if type(out) is float else np.isnan(out).any()):
-            rows = self.space.index(self.space.parse(archs)) if is_single(archs) else None
-            self._check_present(archs, d, rows if rows is not None else self.rows(archs))
-        return out
-
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
-        d = self._dataset(dataset)
-        if d in self._present:
-            if is_single(archs):
-                self._check_present(archs, d, self.space.index(self.space.parse(archs)))
-            else:
-                self._check_present(archs, d, self.rows(archs))
-        return super().cost(archs, dataset)
-
-    def archs(self, dataset: str | None = None) -> list[Arch]:
-        """Every arch with values: on `dataset`, or (None) on any dataset, i.e. all 26,206."""
-        return self.space.archs_at(self.arch_indices(dataset))
-
-    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
-        """Space indices of `archs(dataset)`, without making `Arch` objects."""
-        if dataset is None:
-            return super().arch_indices()
-        present = self._present.get(self._dataset(dataset))
-        return super().arch_indices() if present is None else self.store.index[present]
+    def _hint(self, dataset: str) -> str:
+        used = np.unique(self.space.op_array[self._present(dataset), 1:])  # type: ignore[attr-defined]
+        return ", using only ops " + ", ".join(self.space.ops[int(o)] for o in used)
 
 
 def _metric_infos() -> dict[str, MetricInfo]:

@@ -49,17 +49,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.base import MetricInfo, TabularBenchmark, is_single
+from benchmarks.base import MetricInfo
 from benchmarks.cache import cached_store
+from benchmarks.sparse import SparseTabularBenchmark
 from benchmarks.store import ColumnKey, TableStore
 from nas_core import spaces
-from nas_core.arch import Arch
 from nas_core.errors import (
     DataFormatError,
     InvalidArchError,
     InvalidInputError,
     MissingFileError,
-    NotInBenchmarkError,
     UnknownNameError,
 )
 
@@ -195,84 +194,6 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 _SPEC_RE = re.compile(r"^(?:(?P<d>[^/@#]+)/)?(?P<m>[^/@#]+)(?:@(?P<e>\d+))?(?:#(?P<s>\d+))?$")
-
-
-# --- the benchmark ------------------------------------------------------------------------------
-class SparseTabularBenchmark(TabularBenchmark):
-    """A `TabularBenchmark` where NaN means "not measured": querying such a value raises
-    NotInBenchmarkError naming the metric and dataset, instead of returning NaN.
-
-    Needed where a table covers different architectures per dataset (NAS-Bench-Suite-Zero) or has
-    empty cells (user tables). `archs(dataset)` lists the architectures measured on a dataset.
-    """
-
-    def query(
-        self,
-        archs: Any,
-        metric: str,
-        dataset: str | None = None,
-        *,
-        epoch: int | None = None,
-        seed: int | None = None,
-    ) -> Any:
-        out = super().query(archs, metric, dataset, epoch=epoch, seed=seed)
-        if type(out) is float:
-            if out != out:
-                self._raise_missing([archs], metric, dataset)
-            return out
-        bad = np.isnan(out)
-        if bad.any():
-            self._raise_missing(
-                [self.space.from_index(int(i)) for i in self.space.indices(archs)[bad]],
-                metric,
-                dataset,
-            )
-        return out
-
-    def _raise_missing(self, archs: Sequence[Any], metric: str, dataset: str | None) -> None:
-        d = self._dataset(dataset)
-        shown = ", ".join(self.space.to_str(self.space.parse(a)) for a in archs[:3])
-        raise NotInBenchmarkError(
-            f"{len(archs)} architecture(s) have no value of {metric!r} on {d!r} in benchmark "
-            f"{self.name!r} ({self._present(d).sum()} archs measured there; see "
-            f".archs({d!r})), e.g. {shown}"
-        )
-
-    def _present(self, dataset: str) -> np.ndarray:
-        """Rows with at least one measured value on `dataset`."""
-        cache = self.__dict__.setdefault("_present_cache", {})
-        if dataset not in cache:
-            cols = [k for k, c in enumerate(self.store.columns) if c[0] == dataset]
-            cache[dataset] = ~np.isnan(np.asarray(self._values[cols])).all(axis=0)
-        return cache[dataset]
-
-    def archs(self, dataset: str | None = None) -> list[Arch]:
-        """All architectures (the union over datasets), or those measured on `dataset`."""
-        return self.space.archs_at(self.arch_indices(dataset))
-
-    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
-        """Space indices of `archs(dataset)`, without making `Arch` objects."""
-        if dataset is None:
-            return super().arch_indices()
-        return self.store.index[self._present(self._dataset(dataset))]
-
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
-        d = self._dataset(dataset)
-        if d not in self._cost_metric and not self._present(d).all():
-            present = self._present(d)
-            if is_single(archs):
-                if not present[self._row(archs)]:
-                    self._raise_missing([archs], "cost", d)
-                return 1.0
-            rows = self.rows(archs)
-            if not present[rows].all():
-                self._raise_missing(
-                    [self.space.from_index(int(i)) for i in self.store.index[rows[~present[rows]]]],
-                    "cost",
-                    d,
-                )
-            return np.ones(len(rows), dtype=np.float64)
-        return super().cost(archs, d)
 
 
 # --- mapping ------------------------------------------------------------------------------------

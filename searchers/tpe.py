@@ -75,11 +75,11 @@ class TPE(Searcher):
         canonical = self.space.canonical
         for _ in range(n):
             trial = self.study.ask(self._dists)
-            arch = try_choices(self.space, [trial.params[k] for k in self._dists])
+            arch = self._arch_of(trial)
             while arch is None:  # a combination outside the space: a failed trial, ask again
                 self._tell_trial(trial, np.nan)
                 trial = self.study.ask(self._dists)
-                arch = try_choices(self.space, [trial.params[k] for k in self._dists])
+                arch = self._arch_of(trial)
             key = canonical(arch)
             if key not in self._seen:
                 self._seen[key] = None
@@ -98,6 +98,10 @@ class TPE(Searcher):
             self._extra[new] = self._extra.get(new, 0) + 1
             out.append(new)
         return out
+
+    def _arch_of(self, trial) -> Arch | None:
+        params = trial.params  # a deep copy per access in Optuna: read it once
+        return try_choices(self.space, [params[k] for k in self._dists])
 
     def _tell_trial(self, trial, value: float) -> None:
         from optuna.trial import TrialState
