@@ -145,7 +145,7 @@ class Context:
             # NASWOT kernel: units where two inputs agree (both on or both off).
             m = c.shape[1]
             ones = c @ c.T
-            on = c.sum(1)
+            on = ones.diagonal()  # c is 0/1, so c.c = its count of active units: no extra pass
             term = (2 * ones - on[:, None] - on[None, :] + m).to(torch.float64)
             K.add_(term)
             recent.append((t, term))

@@ -95,7 +95,9 @@ def test_compact_string_and_json_forms(tiny_csv: Path, tmp_path: Path) -> None:
 
 def test_registry_load_passes_a_name_option_to_the_table(tiny_csv: Path) -> None:
     # `name` is both load()'s first parameter and a table option: it must reach the table.
-    b = benchmarks.load("table", path=tiny_csv, arch_column="cell", columns=MAPPING, dataset="c10", name="mine")
+    b = benchmarks.load(
+        "table", path=tiny_csv, arch_column="cell", columns=MAPPING, dataset="c10", name="mine"
+    )
     assert b.name == "mine"
 
 

@@ -87,3 +87,28 @@ def test_counts_match_nas_bench_suite_zero(dataset, k, hw):
     f = np.array([count_flops(tuple(o), k, (hw, hw), convention="suite-zero") for o in ops])
     assert np.array_equal(p, np.rint(params).astype(np.int64))  # exact
     assert np.max(np.abs(f / flops - 1)) < 1e-3  # issue asks 1%; residual is < 0.03%
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (2, 3), (5, 4), (8, 8)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_avg_pool_3x3_equals_torch_avg_pool(hw, dtype):
+    from nas_core.networks._modules import AvgPool3x3
+
+    ref = torch.nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+    x = torch.randn(2, 3, *hw, generator=torch.Generator().manual_seed(0), dtype=dtype)
+    pool = AvgPool3x3()
+    for t in (x, x.contiguous(memory_format=torch.channels_last)):
+        got = pool(t)
+        torch.testing.assert_close(got, ref(t), rtol=1e-6, atol=1e-6)
+        fmt = torch.contiguous_format if t is x else torch.channels_last
+        assert got.is_contiguous(memory_format=fmt)  # keeps the input's layout
+        # the autograd path (a padded copy) gives the same bits as the in-place one
+        assert torch.equal(pool(t.detach().requires_grad_(True)).detach(), got)
+    # gradients, first and second order (grasp differentiates twice), as the reference's
+    x64 = x.double().requires_grad_(True)
+    assert torch.autograd.gradcheck(pool, (x64,))
+    assert torch.autograd.gradgradcheck(pool, (x64,))
+    g = torch.randn_like(x64)
+    (a,) = torch.autograd.grad(pool(x64), x64, g)
+    (b,) = torch.autograd.grad(ref(x64), x64, g)
+    torch.testing.assert_close(a, b)
