@@ -63,16 +63,44 @@ def synflow_state(net: nn.Module) -> Iterator[nn.Module]:
 
 @register("synflow", needs_labels=False, data_independent=True, needs_grad=True)
 def synflow(ctx) -> float:
-    """Tanaka et al. 2020 (NeurIPS), SynFlow; Abdelfattah et al. 2021 as a proxy."""
+    """Tanaka et al. 2020 (NeurIPS), SynFlow; Abdelfattah et al. 2021 as a proxy.
+
+    Sums |w * dR/dw| without computing weight gradients: for a layer y = w * x (+ b), the sum of
+    w * dR/dw over its weights is <dR/dy, y - b>, and every term is >= 0 here (|w|, an all-ones
+    input, no BN, ReLUs and pooling pass non-negative values), so the sum of the absolute
+    values is that inner product. Only activation gradients are back-propagated (weights do not
+    require grad during the pass), which saves the weight-gradient convolutions."""
     with synflow_state(ctx.net) as net:
-        x = torch.ones((1, *ctx.x.shape[1:]), dtype=torch.float64)
-        out = net(x).sum()
-        if not out.requires_grad:
-            return 0.0
-        out.backward()
+        layers = weight_layers(net)
+        outputs: dict[nn.Module, torch.Tensor] = {}
+
+        def keep(mod: nn.Module, _inp: object, out: torch.Tensor) -> None:
+            outputs[mod] = out
+
+        flags = [(p, p.requires_grad) for p in net.parameters()]
+        hooks = [m.register_forward_hook(keep) for m in layers]
+        try:
+            for p, _ in flags:
+                p.requires_grad_(False)
+            x = torch.ones((1, *ctx.x.shape[1:]), dtype=torch.float64, requires_grad=True)
+            out = net(x).sum()
+            used = [m for m in layers if m in outputs and outputs[m].requires_grad]
+            if not out.requires_grad or not used:  # output cut off from the input: no flow
+                return 0.0
+            grads = torch.autograd.grad(out, [outputs[m] for m in used], allow_unused=True)
+        finally:
+            for h in hooks:
+                h.remove()
+            for p, flag in flags:
+                p.requires_grad_(flag)
         total = 0.0
         with torch.no_grad():
-            for m in weight_layers(net):
-                if m.weight.grad is not None:
-                    total += (m.weight * m.weight.grad).abs().sum().item()
+            for m, g in zip(used, grads, strict=True):
+                if g is None:
+                    continue
+                y = outputs[m]
+                if getattr(m, "bias", None) is not None:
+                    shape = (1, -1) + (1,) * (y.dim() - 2)
+                    y = y - m.bias.view(shape)
+                total += float((g * y).sum())
         return total
