@@ -101,6 +101,25 @@ def test_registry_load_passes_a_name_option_to_the_table(tiny_csv: Path) -> None
     assert b.name == "mine"
 
 
+def test_cost_of_an_arch_not_measured_on_a_dataset_raises(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "cell": [SPACE.to_str(a) for a in ARCHS[:2]],
+            "c10_acc": [90.0, np.nan],
+            "c10_time": [100.0, np.nan],  # the second arch has nothing on c10, cost included
+            "c100_acc": [70.0, 60.0],
+        }
+    )
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    cols = {"{ds}_acc": "{ds}/acc", "c10_time": "c10/time"}
+    b = table.load(tmp_path / "t.csv", "nb201", "cell", cols, cost_columns="c10_time")
+    assert b.cost(ARCHS[0], "c10") == 100.0 and b.cost(ARCHS[1], "c100") == 1.0
+    with pytest.raises(NotInBenchmarkError, match="'cost' on 'c10'"):
+        b.cost(ARCHS[1], "c10")
+    with pytest.raises(NotInBenchmarkError, match="1 architecture"):
+        b.cost(ARCHS[:2], "c10")
+
+
 def test_parquet_and_index_formats(tiny_csv: Path, tmp_path: Path) -> None:
     frame = pd.read_csv(tiny_csv)
     pq = tmp_path / "tiny.parquet"
