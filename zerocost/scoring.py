@@ -6,22 +6,26 @@ NaN or infinite stay NaN or infinite: nothing is silently replaced.
 
 `score_archs(...)` is the unit of work behind `naslab zerocost score`: archs are split into
 chunks, each chunk builds its networks (weights seeded per architecture inside
-`torch.random.fork_rng`, so the global torch RNG is left as it was), scores them on one batch
-(the same for every arch, drawn from the data with `seed`), and returns a tidy DataFrame that the
-caller appends to a `ResultLog`.
+`torch.random.fork_rng`, so the global torch RNG is left as it was; modules recycled from one
+`NetworkPool` per worker), scores them on one batch (the same for every arch, drawn from the
+data with `seed`), and returns a tidy DataFrame that the caller appends to a `ResultLog`.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from zerocost._registry import get, parse_names
+
+if TYPE_CHECKING:
+    from nas_core.networks.pool import NetworkPool
 
 
 @dataclass(frozen=True)
@@ -71,26 +75,48 @@ def arch_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def build_seeded(ops: Sequence[int], num_classes: int, seed: int, index: int):
+def build_seeded(
+    ops: Sequence[int], num_classes: int, seed: int, index: int, pool: NetworkPool | None = None
+):
     """Build the NB201 network with weights from a seeded stream, leaving the global torch RNG
-    untouched (fork_rng saves and restores it)."""
+    untouched (fork_rng saves and restores it). With `pool`, its modules are recycled (the same
+    network bit for bit, valid until the pool's next build; see `nas_core.networks.pool`)."""
     import torch
 
     from nas_core.networks import build
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(arch_seed(seed, index))
-        net = build(tuple(ops), num_classes)
     # NHWC halves CPU convolution time here (oneDNN); values are the same, only the layout. As
     # `net.to(memory_format=...)` does, but touching only the conv weights (the 4-D tensors).
+    nhwc = torch.channels_last
+    with torch.random.fork_rng(devices=[]):
+        # Only the CPU generator draws the weights (and only its state is saved and restored):
+        # torch.manual_seed would also re-seed every accelerator's generator.
+        torch.default_generator.manual_seed(arch_seed(seed, index))
+        if pool is not None:
+            return pool.build(tuple(ops), memory_format=nhwc)
+        net = build(tuple(ops), num_classes)
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, torch.nn.Conv2d):
-                m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last)
+                m.weight.data = m.weight.data.contiguous(memory_format=nhwc)
     return net
 
 
 _BATCH_CACHE: dict[tuple, Any] = {}
+_POOLS = threading.local()  # per thread: a pool hands out one network at a time
+
+
+def network_pool(num_classes: int) -> NetworkPool:
+    """This thread's `NetworkPool` for `num_classes` (kept across chunks: a chunk holds only a
+    few archs, and the pool pays off once it holds every (cell, edge, op) module)."""
+    pools = getattr(_POOLS, "by_classes", None)
+    if pools is None:
+        pools = _POOLS.by_classes = {}
+    if num_classes not in pools:
+        from nas_core.networks.pool import NetworkPool
+
+        pools[num_classes] = NetworkPool(num_classes)
+    return pools[num_classes]
 
 
 def get_batch(data: str, batch_size: int, seed: int):
@@ -174,10 +200,11 @@ def _score_chunk(chunk: Chunk):
     import pandas as pd
 
     x, y, num_classes = get_batch(chunk.data, chunk.batch_size, chunk.seed)
+    pool = network_pool(num_classes)
     rows = []
     for idx, ops in zip(chunk.indices, chunk.ops, strict=True):
         t0 = time.perf_counter()
-        net = build_seeded(ops, num_classes, chunk.seed, idx)
+        net = build_seeded(ops, num_classes, chunk.seed, idx, pool)
         t_build = time.perf_counter() - t0
         res = score_network(net, x, y, chunk.proxies, seed=arch_seed(chunk.seed, idx))
         row: dict[str, Any] = {"index": idx, "ops": ",".join(map(str, ops))}

@@ -80,7 +80,8 @@ class AvgPool3x3(nn.Module):
         return out.mul_(inv)
 
 
-def _op(op: int, c: int) -> nn.Module:
+def make_op(op: int, c: int) -> nn.Module:
+    """The module of one non-`none` cell edge with `c` channels."""
     if op == CONV3:
         return ReLUConvBN(c, c, 3)
     if op == CONV1:
@@ -99,10 +100,24 @@ class Cell(nn.Module):
 
     def __init__(self, ops: tuple[int, ...], c: int):
         super().__init__()
-        self.ops = ops
+        self.c = c
         self.edges = nn.ModuleDict(
-            {f"{i}_{j}": _op(o, c) for (i, j), o in zip(EDGES, ops, strict=True) if o != NONE}
+            {f"{i}_{j}": make_op(o, c) for (i, j), o in zip(EDGES, ops, strict=True) if o != NONE}
         )
+        self._set_plan(ops)
+
+    def set_edges(self, ops: tuple[int, ...], modules: dict[str, nn.Module]) -> None:
+        """Make this the cell of `ops` with the given edge modules ("i_j" -> module, one per
+        non-`none` edge), keeping the edges' registration order as a new cell would have it
+        (used by `NetworkPool` to recycle modules; the caller re-initialises the weights)."""
+        self.edges.clear()
+        for (i, j), o in zip(EDGES, ops, strict=True):
+            if o != NONE:
+                self.edges[f"{i}_{j}"] = modules[f"{i}_{j}"]
+        self._set_plan(ops)
+
+    def _set_plan(self, ops: tuple[int, ...]) -> None:
+        self.ops = ops
         self._plan = [
             [
                 (i, self.edges[f"{i}_{j}"])
