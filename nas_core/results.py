@@ -19,26 +19,34 @@ class ResultLog:
     def __init__(self, directory: str | Path):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._next: int | None = None  # number of the next part (counted once, not per append)
 
     def parts(self) -> list[Path]:
         return sorted(self.dir.glob("part-*.parquet"))
 
     def append(self, rows: pd.DataFrame) -> Path:
-        name = f"part-{len(self.parts()):06d}-{uuid.uuid4().hex[:8]}.parquet"
+        if self._next is None:
+            self._next = len(self.parts())
+        # The number keeps parts in arrival order; the random suffix keeps two writers apart.
+        name = f"part-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
         tmp = self.dir / f".{name}.tmp"
         rows.to_parquet(tmp, index=False)
         final = self.dir / name
         os.replace(tmp, final)
+        self._next += 1
         return final
 
-    def read(self) -> pd.DataFrame:
+    def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """All parts in arrival order as one table (only `columns`, if given)."""
         parts = self.parts()
         if not parts:
             return pd.DataFrame()
-        return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        cols = None if columns is None else list(columns)
+        return pd.concat([pd.read_parquet(p, columns=cols) for p in parts], ignore_index=True)
 
     def done(self, key_columns: Sequence[str]) -> set[tuple]:
-        df = self.read()
+        """The distinct key tuples logged so far, reading only the key columns of each part."""
+        df = self.read(key_columns)
         if df.empty:
             return set()
-        return set(map(tuple, df[list(key_columns)].drop_duplicates().itertuples(index=False)))
+        return set(map(tuple, df.drop_duplicates().itertuples(index=False)))

@@ -377,7 +377,7 @@ def check_executor(executor: str, workers: int) -> None:
 
 
 def _ok_runs(log: ResultLog) -> set[tuple]:
-    df = log.read()
+    df = log.read([*RUN_KEYS, "status"])
     if df.empty:
         return set()
     ok = df.loc[df["status"] == "ok", list(RUN_KEYS)].drop_duplicates()

@@ -36,18 +36,25 @@ class Context:
         y: torch.Tensor | None,
         seed: int = 0,
         requested: tuple[str, ...] = (),
+        keep_buffers: bool = True,
     ):
         self.net, self.x, self.y, self.seed = net, x, y, seed
         self.requested = set(requested)
         self.num_classes = int(getattr(net, "num_classes", 0))
         self._cache: dict[str, Any] = {}
-        self._buffers = {k: v.detach().clone() for k, v in net.named_buffers()}
+        # keep_buffers=False: the caller re-initialises the network afterwards (NetworkPool), so
+        # saving and restoring ~130 small BN buffers (2 ms per NB201 network) would be wasted.
+        self._buffers = (
+            {k: v.detach().clone() for k, v in net.named_buffers()} if keep_buffers else None
+        )
 
     def restore(self) -> None:
-        """Put BN running statistics back as they were (train-mode forwards update them)."""
-        with torch.no_grad():
-            for k, v in self.net.named_buffers():
-                v.copy_(self._buffers[k])
+        """Put BN running statistics back as they were (train-mode forwards update them), unless
+        built with keep_buffers=False; clear gradients."""
+        if self._buffers is not None:
+            with torch.no_grad():
+                for k, v in self.net.named_buffers():
+                    v.copy_(self._buffers[k])
         self.net.zero_grad(set_to_none=True)
 
     def generator(self, salt: int) -> torch.Generator:

@@ -43,16 +43,19 @@ def _status(v: float) -> str:
     return "ok"
 
 
-def score_network(net, x, y, proxies: Sequence[str], seed: int = 0) -> dict[str, ProxyResult]:
+def score_network(
+    net, x, y, proxies: Sequence[str], seed: int = 0, keep_buffers: bool = True
+) -> dict[str, ProxyResult]:
     """Score one network on one batch (x: float32 tensor (n, 3, H, W); y: int64 labels or None).
 
     Shared passes are computed once and reused; the network's weights and BN statistics are as
-    before when this returns."""
+    before when this returns (the statistics only with `keep_buffers`; without it they are left
+    as the proxies' train-mode passes moved them, for a network about to be re-initialised)."""
     import torch
 
     from zerocost.context import Context
 
-    ctx = Context(net, x, y, seed, tuple(proxies))
+    ctx = Context(net, x, y, seed, tuple(proxies), keep_buffers=keep_buffers)
     out: dict[str, ProxyResult] = {}
     try:
         for name in proxies:
@@ -206,7 +209,10 @@ def _score_chunk(chunk: Chunk):
         t0 = time.perf_counter()
         net = build_seeded(ops, num_classes, chunk.seed, idx, pool)
         t_build = time.perf_counter() - t0
-        res = score_network(net, x, y, chunk.proxies, seed=arch_seed(chunk.seed, idx))
+        # the pool re-initialises every buffer at the next build: no need to restore them
+        res = score_network(
+            net, x, y, chunk.proxies, seed=arch_seed(chunk.seed, idx), keep_buffers=False
+        )
         row: dict[str, Any] = {"index": idx, "ops": ",".join(map(str, ops))}
         bad = []
         for name, r in res.items():

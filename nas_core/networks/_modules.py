@@ -71,11 +71,14 @@ class AvgPool3x3(nn.Module):
             q = nn.functional.pad(row, (0, 0, 1, 1))
             out = q[..., 1:-1, :] + q[..., :-2, :]
             return (out + q[..., 2:, :]) * inv
-        row = x.clone()
-        row[..., :, 1:] += x[..., :, :-1]
+        # centre + left written straight into a new tensor (no copy of x first), then + right
+        row = torch.empty_like(x)
+        torch.add(x[..., :, 1:], x[..., :, :-1], out=row[..., :, 1:])
+        row[..., :, 0] = x[..., :, 0]
         row[..., :, :-1] += x[..., :, 1:]
-        out = row.clone()
-        out[..., 1:, :] += row[..., :-1, :]
+        out = torch.empty_like(row)
+        torch.add(row[..., 1:, :], row[..., :-1, :], out=out[..., 1:, :])
+        out[..., 0, :] = row[..., 0, :]
         out[..., :-1, :] += row[..., 1:, :]
         return out.mul_(inv)
 

@@ -39,6 +39,11 @@ def test_result_log_appends_and_resumes(tmp_path):
     assert len(log.read()) == 3
     assert ResultLog(tmp_path / "runs").done(["a"]) == {(1,), (2,)}
     assert not list((tmp_path / "runs").glob(".*tmp"))
+    assert list(log.read(["b"]).columns) == ["b"]
+    again = ResultLog(tmp_path / "runs")  # a resumed run numbers its parts after the old ones
+    again.append(pd.DataFrame({"a": [3], "b": [5]}))
+    assert again.read()["b"].tolist() == [2, 3, 4, 5]
+    assert again.done(["a", "b"]) == {(1, 2), (1, 3), (2, 4), (3, 5)}
 
 
 def test_registry_duplicates_and_suggestions():

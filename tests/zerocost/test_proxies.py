@@ -237,3 +237,23 @@ def test_fisher_counts_each_channel_once_per_weight_as_naslib(batch):
     net.zero_grad(set_to_none=True)
     got = score_network(net, x, y, ["fisher"])["fisher"].value
     assert got == pytest.approx(want, rel=1e-5)
+
+
+def test_keep_buffers_false_gives_the_same_scores_and_skips_the_restore(batch):
+    """Scoring with a NetworkPool skips saving BN statistics (the pool resets them): the
+    scores must not depend on it, and the statistics are then left as the passes moved them."""
+    x, y = batch
+    names = ["naswot", "synflow", "snip", "jacov"]
+    kept, moved = small((2, 0, 3, 4, 2, 0)), small((2, 0, 3, 4, 2, 0))
+    before = {k: v.clone() for k, v in moved.state_dict().items()}
+    a = score_network(kept, x, y, names, seed=1)
+    b = score_network(moved, x, y, names, seed=1, keep_buffers=False)
+    assert all(a[n].value == b[n].value and a[n].status == b[n].status for n in names)
+    after = moved.state_dict()
+    assert not torch.equal(after["stem.1.running_mean"], before["stem.1.running_mean"])
+    assert all(
+        torch.equal(after[k], before[k])
+        for k in before
+        if "running" not in k and "num_batches" not in k
+    )
+    assert all(p.grad is None for p in moved.parameters())
