@@ -1,12 +1,15 @@
 """Zero-cost proxy performance and real-data checks (numbers go to perf/results/zerocost.md).
 
     python perf/bench_zerocost.py speed  [--archs 6] [--data cifar10:PATH]
+    python perf/bench_zerocost.py build  [--archs 300]
     python perf/bench_zerocost.py reference --scores suitezero_ref.parquet
     python perf/bench_zerocost.py realdata --scores c10.parquet --dataset cifar10
 
 `speed`: seconds per arch per proxy (batch 64, 32x32, one torch thread), a naive loop (rebuild
 the network and re-read the data for every proxy) against the shared-pass implementation in the
 same run, 1 vs 2 workers on synflow+naswot with the projection to all 15,625 cells, peak memory.
+`build`: building networks one after another, fresh modules (`build`) against a `NetworkPool`
+that recycles them, alternating in one process, same archs and seeds, checked bit-equal.
 `reference`: Spearman of naslab's synflow/params/flops with NAS-Bench-Suite-Zero's stored scores
 (scores written by `naslab zerocost score --archs <suite-zero arch list>`).
 `realdata`: Spearman of each proxy with NAS-Bench-201's 200-epoch test accuracy, beside the values
@@ -124,6 +127,44 @@ def speed(n_archs: int, data: str, n_parallel: int) -> None:
         )
 
     parallel(n_parallel, data)
+
+
+def build_speed(n_archs: int, rounds: int = 5) -> None:
+    import torch
+
+    from nas_core import spaces
+    from nas_core.networks.pool import NetworkPool
+    from zerocost.scoring import build_seeded
+
+    torch.set_num_threads(1)
+    sp = spaces.get("nb201")
+    archs = sp.sample(np.random.default_rng(0), n_archs)
+    pool = NetworkPool(10)
+    for a in archs[:20]:  # warm-up; fills the pool with most (cell, edge, op) modules
+        build_seeded(a.ops, 10, 0, sp.index(a), pool)
+    times: dict[str, list[float]] = {"fresh": [], "pool": []}
+    for _ in range(rounds):  # alternate, so both see the same machine state
+        for name, p in (("fresh", None), ("pool", pool)):
+            t0 = time.perf_counter()
+            for a in archs:
+                build_seeded(a.ops, 10, 0, sp.index(a), p)
+            times[name].append((time.perf_counter() - t0) / n_archs * 1e3)
+    same = all(
+        all(
+            torch.equal(u, v)
+            for u, v in zip(
+                build_seeded(a.ops, 10, 0, sp.index(a)).state_dict().values(),
+                build_seeded(a.ops, 10, 0, sp.index(a), pool).state_dict().values(),
+                strict=True,
+            )
+        )
+        for a in archs[:50]
+    )
+    fresh, pooled = np.median(times["fresh"]), np.median(times["pool"])
+    print(f"{n_archs} random cells, CIFAR-10 network (C=16, N=5), {rounds} alternating rounds")
+    print(f"fresh build (nn.Module construction): {fresh:.2f} ms/network (median of rounds)")
+    print(f"NetworkPool build (recycled modules):  {pooled:.2f} ms/network")
+    print(f"speed-up {fresh / pooled:.2f}x; state dicts bit-equal on 50 cells: {same}")
 
 
 def _cpu() -> float:
@@ -276,6 +317,8 @@ def main() -> None:
     s.add_argument("--archs", type=int, default=6)
     s.add_argument("--parallel-archs", type=int, default=24)
     s.add_argument("--data", default=f"cifar10:{C10}" if C10.is_dir() else "digits")
+    b = sub.add_parser("build")
+    b.add_argument("--archs", type=int, default=300)
     r = sub.add_parser("reference")
     r.add_argument("--scores", required=True)
     d = sub.add_parser("realdata")
@@ -289,6 +332,8 @@ def main() -> None:
     elif a.cmd == "parallel":
         parallel(a.archs, a.data)
         _peak_report()
+    elif a.cmd == "build":
+        build_speed(a.archs)
     elif a.cmd == "reference":
         reference(a.scores)
     else:
