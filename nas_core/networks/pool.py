@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from nas_core.arch import Arch
-from nas_core.networks._modules import Cell, NB201Network, make_op
+from nas_core.networks._modules import Cell, NB201Network, conv_weights_to, make_op
 from nas_core.networks.nb201 import EDGES, NONE, _check_arch, build
 
 
@@ -48,10 +48,7 @@ class NetworkPool:
                 for key, mod in cell.edges.items():
                     self._modules[(k, key, ops[_EDGE_INDEX[key]])] = mod
             if memory_format is not None:
-                with torch.no_grad():
-                    for m in net.modules():
-                        if isinstance(m, nn.Conv2d):
-                            m.weight.data = m.weight.data.contiguous(memory_format=memory_format)
+                conv_weights_to(net, memory_format)
             return net
         net = self._net
         for k, cell in enumerate(self._cells()):
