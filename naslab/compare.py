@@ -33,7 +33,6 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +42,11 @@ import pandas as pd
 import benchmarks
 import searchers
 from benchmarks.base import Benchmark
-from nas_core.errors import InvalidInputError, UnknownNameError, check_name
+from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.parallel import make_executor
 from nas_core.results import ResultLog
-from naslab.runner import check_budget, run_search
+from naslab.runner import check_budget
+from naslab.study_run import _load_bench, execute_run
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")
@@ -124,11 +124,6 @@ class StudyConfig:
         return d
 
 
-@cache
-def _load_bench(name: str, options_json: str) -> Benchmark:
-    return benchmarks.load(name, **json.loads(options_json))
-
-
 def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
     """Check every name and number in `config` and fill the defaults; raise naslab errors."""
     bench = _load_bench(
@@ -174,6 +169,13 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         for k in p:
             if k not in valid:
                 raise UnknownNameError("parameter", k, valid, f"of searcher {s!r}")
+        kw = dict(p)  # a bad value: one clear error now, rather than every run failing on it
+        if "num_objectives" in valid and len(objectives) > 1:
+            kw.setdefault("num_objectives", len(objectives))
+        try:
+            searchers.create(s, bench.space, seed=0, **kw)
+        except (NaslabError, TypeError, ValueError) as e:
+            raise InvalidInputError(f"--param of searcher {s!r}: {e}") from None
     resolved = StudyConfig(
         **{
             **asdict(config),
@@ -207,43 +209,6 @@ def _task(config: StudyConfig, searcher: str, seed: int) -> dict[str, Any]:
         "time_budget": config.time_budget,
         "batch_size": config.batch_size,
         "params": dict(config.params.get(searcher, {})),
-    }
-
-
-def execute_run(task: dict[str, Any]) -> dict[str, Any]:
-    """One run (a picklable top-level function for the executors). Never raises: a failure is
-    returned as a record with `status="failed"` and the error, so one bad run never stops a study."""
-    out = {k: task[k] for k in ("searcher", "seed", "run_seed")}
-    try:
-        bench = _load_bench(task["bench"], task["bench_options"])
-        params = dict(task["params"])
-        k = len(task["objectives"])
-        if "num_objectives" in searchers.params_of(task["searcher"]) and k > 1:
-            params.setdefault("num_objectives", k)
-        s = searchers.create(task["searcher"], bench.space, seed=task["run_seed"], **params)
-        traj = run_search(
-            s,
-            bench,
-            metric=task["metric"],
-            dataset=task["dataset"],
-            report_metric=task["report_metric"],
-            objectives=task["objectives"],
-            budget=task["budget"],
-            time_budget=task["time_budget"],
-            batch_size=task["batch_size"],
-        )
-    except Exception as e:  # recorded, see docstring
-        return {**out, "status": "failed", "error": f"{type(e).__name__}: {e}"}
-    return {
-        **out,
-        "status": "ok",
-        "error": "",
-        "stop_reason": traj.stop_reason,
-        "asks_total": traj.asks,
-        "repeats": traj.repeats,
-        "missing": traj.missing,
-        "wall_s": traj.wall_s,
-        "columns": traj.columns,
     }
 
 
