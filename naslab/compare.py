@@ -46,7 +46,7 @@ from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, ch
 from nas_core.parallel import make_executor
 from nas_core.results import ResultLog
 from naslab.runner import check_budget
-from naslab.study_run import _load_bench, execute_run
+from naslab.study_run import _load_bench, execute_run, make_searcher
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")
@@ -169,11 +169,8 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         for k in p:
             if k not in valid:
                 raise UnknownNameError("parameter", k, valid, f"of searcher {s!r}")
-        kw = dict(p)  # a bad value: one clear error now, rather than every run failing on it
-        if "num_objectives" in valid and len(objectives) > 1:
-            kw.setdefault("num_objectives", len(objectives))
-        try:
-            searchers.create(s, bench.space, seed=0, **kw)
+        try:  # a bad value: one clear error now, rather than every run failing on it
+            make_searcher(s, bench.space, 0, p, len(objectives))
         except (NaslabError, TypeError, ValueError) as e:
             raise InvalidInputError(f"--param of searcher {s!r}: {e}") from None
     resolved = StudyConfig(

@@ -3,7 +3,7 @@
 Kept apart from `naslab.compare` so that a spawned worker process, which imports the module of
 the function it runs, loads only the runner, the searchers and the benchmarks: not pandas, SciPy's
 statistics or the plotting, which the study needs only once, in the parent (worker start-up
-1.3 -> 0.5 s, a large share of a study that now takes seconds).
+1.3 -> 0.6 s, a large share of a study that now takes seconds).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import benchmarks
 import searchers
 from benchmarks.base import Benchmark
+from nas_core.spaces.base import SearchSpace
 from naslab.runner import run_search
 
 
@@ -23,17 +24,30 @@ def _load_bench(name: str, options_json: str) -> Benchmark:
     return benchmarks.load(name, **json.loads(options_json))
 
 
+def make_searcher(
+    name: str, space: SearchSpace, seed: int, params: dict[str, Any], num_objectives: int
+) -> searchers.Searcher:
+    """Searcher `name` as a study runs it: its `--param`s, and the study's number of objectives
+    for a searcher that takes one."""
+    params = dict(params)
+    if "num_objectives" in searchers.params_of(name) and num_objectives > 1:
+        params.setdefault("num_objectives", num_objectives)
+    return searchers.create(name, space, seed=seed, **params)
+
+
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """One run (a picklable top-level function for the executors). Never raises: a failure is
     returned as a record with `status="failed"` and the error, so one bad run never stops a study."""
     out = {k: task[k] for k in ("searcher", "seed", "run_seed")}
     try:
         bench = _load_bench(task["bench"], task["bench_options"])
-        params = dict(task["params"])
-        k = len(task["objectives"])
-        if "num_objectives" in searchers.params_of(task["searcher"]) and k > 1:
-            params.setdefault("num_objectives", k)
-        s = searchers.create(task["searcher"], bench.space, seed=task["run_seed"], **params)
+        s = make_searcher(
+            task["searcher"],
+            bench.space,
+            task["run_seed"],
+            task["params"],
+            len(task["objectives"]),
+        )
         traj = run_search(
             s,
             bench,
