@@ -20,6 +20,44 @@ from nas_core.errors import InvalidArchError, UnknownNameError
 ENCODINGS = ("onehot", "adjacency", "path")
 
 
+def as_int(value: Any) -> int | None:
+    """`value` as an int when it is one: an int, a NumPy integer, a float with an integral value
+    (2.0: pandas turns int columns with a gap into floats) or a string of digits; None for
+    anything else (2.9, NaN, inf, a bool, a name), so a caller never truncates silently."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if float(value).is_integer() else None
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def int_array(values: Any, what: str) -> np.ndarray:
+    """`values` as an int64 array; a float array only when every value is integral (and finite).
+    Raises InvalidArchError naming the first bad position otherwise (no silent truncation)."""
+    a = values if isinstance(values, np.ndarray) else np.asarray(values)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64, copy=False)
+    if a.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(a) | (a != np.floor(a))
+        if not bad.any():
+            return a.astype(np.int64)
+        pos = np.argwhere(bad)[0]
+        at = f"row {pos[0]} {a[pos[0]].tolist()}" if a.ndim == 2 else f"position {pos[0]}"
+        raise InvalidArchError(
+            f"{what}: {at} holds {a[tuple(pos)].item()!r}, which is not an integer "
+            "(ids and indices are whole numbers: 2.0 is read as 2, 2.9 is refused, not rounded)"
+        )
+    raise InvalidArchError(f"{what} must hold integers, got an array of dtype {a.dtype}")
+
+
 class SearchSpace(ABC):
     """Abstract search space. Subclasses set `name`, `ops` and implement the abstract methods."""
 
@@ -47,9 +85,12 @@ class SearchSpace(ABC):
         """Inverse of `index`."""
 
     def indices(self, archs: Any) -> np.ndarray:
-        """Batch `index`: a sequence of anything `parse` accepts, or an int array, -> int64 array."""
-        if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu":
-            idx = archs.astype(np.int64, copy=False).reshape(-1)
+        """Batch `index`: a sequence of anything `parse` accepts, or a 1-D array of indices (ints,
+        or floats with integral values), -> int64 array. A 2-D array is one architecture per row
+        (each row parsed; spaces with op arrays check them in one vectorised pass)."""
+        if isinstance(archs, np.ndarray) and archs.ndim <= 1 and archs.dtype.kind in "iuf":
+            # An array is an array of indices; floats only when integral (see `int_array`).
+            idx = int_array(archs, f"{self.name} index array").reshape(-1)
             # One pass: as uint64 a negative index wraps to a huge one, so max() catches both ends.
             if idx.size and (
                 idx.min() < 0 if self.size is None else int(idx.view(np.uint64).max()) >= self.size

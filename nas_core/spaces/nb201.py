@@ -22,7 +22,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidArchError, UnknownNameError
-from nas_core.spaces.base import SearchSpace
+from nas_core.spaces.base import SearchSpace, as_int, int_array
 
 OPS: tuple[str, ...] = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
@@ -99,10 +99,16 @@ class NB201Space(SearchSpace):
                     self._str_cache[obj] = arch
             return arch
         if isinstance(obj, (tuple, list, np.ndarray)):
-            try:
-                ops = tuple(int(o) for o in obj)
-            except (TypeError, ValueError):
-                raise InvalidArchError(f"nb201 op tuple must hold ints, got {obj!r}") from None
+            if isinstance(obj, np.ndarray) and obj.ndim != 1:
+                raise InvalidArchError(
+                    f"one nb201 cell is a 1-D op tuple of length {NUM_EDGES}, got an array of "
+                    f"shape {obj.shape}"
+                )
+            ops = tuple(map(as_int, obj))
+            if None in ops:  # 2.9, NaN, a name: refused, never truncated
+                raise InvalidArchError(
+                    f"nb201 op tuple must hold integer op ids 0..{NUM_OPS - 1}, got {obj!r}"
+                )
             if len(ops) == NUM_EDGES and all(0 <= o < NUM_OPS for o in ops):
                 return Arch("nb201", ops)
             raise InvalidArchError(
@@ -121,7 +127,7 @@ class NB201Space(SearchSpace):
         if s.startswith("(") or s.startswith("["):
             try:
                 value = ast.literal_eval(s)
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 raise InvalidArchError(f"cannot read {s!r} as an nb201 op tuple") from None
             return self.parse(value)
         if not _STR_RE.match(s):
@@ -180,7 +186,7 @@ class NB201Space(SearchSpace):
 
     def indices(self, archs: Any) -> np.ndarray:
         if isinstance(archs, np.ndarray) and archs.ndim == 2 and archs.shape[1] == NUM_EDGES:
-            return archs.astype(np.int64) @ _POW
+            return check_op_rows(archs) @ _POW
         if isinstance(archs, (list, tuple)) and archs and all(type(a) is Arch for a in archs):
             get = self._index_of.get
             out = np.fromiter((get(a.ops, -1) for a in archs), dtype=np.int64, count=len(archs))
@@ -277,6 +283,20 @@ class NB201Space(SearchSpace):
                 code = code * 4 + np.maximum(seq[:, k], 0)
             out[rows[ok], offsets[len(route)] + code[ok]] = 1.0
         return out
+
+
+def check_op_rows(rows: np.ndarray) -> np.ndarray:
+    """An (n, 6) op-id array as int64, or InvalidArchError naming the first bad row: an id out
+    of 0..4 would otherwise index another cell (7 -> a neighbour, -1 -> the last op) and a float
+    would be truncated. One min/max pass, so a full-table batch stays ~1 ns per cell."""
+    ops = int_array(rows, "nb201 op array")
+    if ops.size and (ops.min() < 0 or ops.max() >= NUM_OPS):
+        r = int(np.argmax(((ops < 0) | (ops >= NUM_OPS)).any(axis=1)))
+        raise InvalidArchError(
+            f"nb201 op array: row {r} {ops[r].tolist()} has an op id outside 0..{NUM_OPS - 1} "
+            f"({', '.join(f'{i} {o}' for i, o in enumerate(OPS))})"
+        )
+    return ops
 
 
 def isomorphism_key(ops: Sequence[int]) -> str:

@@ -52,7 +52,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidArchError, MissingFileError, UnknownNameError
-from nas_core.spaces.base import SearchSpace
+from nas_core.spaces.base import SearchSpace, as_int, int_array
 
 #: The package's `link_list`: the 9 link patterns up to relabelling (parent of each layer).
 LINKS: tuple[tuple[int, int, int, int], ...] = (
@@ -263,11 +263,13 @@ class NBGraphSpace(SearchSpace):
             if i >= 0:
                 return i
         try:
-            t = tuple(int(v) for v in values)
-        except (TypeError, ValueError):
+            t = tuple(map(as_int, values))
+        except TypeError:  # not iterable
+            t = (None,)
+        if None in t:  # 2.9, NaN, a name: refused, never truncated
             raise InvalidArchError(
                 f"nbgraph tuple must hold 5 ints (link_id, o0, o1, o2, o3), got {original!r}"
-            ) from None
+            )
         if len(t) != 5 or not 0 <= t[0] < NUM_LINKS or not all(0 <= o < NUM_OPS for o in t[1:]):
             raise InvalidArchError(
                 f"nbgraph tuple needs (link_id in 0..{NUM_LINKS - 1}, then 4 op ids in "
@@ -281,17 +283,19 @@ class NBGraphSpace(SearchSpace):
 
     def _from_pair(self, link: Any, ops: Any, original: Any) -> Arch:
         try:
-            lk = tuple(int(v) for v in link)
-        except (TypeError, ValueError):
+            lk = tuple(map(as_int, link))
+        except TypeError:  # not iterable
+            lk = (None,)
+        if None in lk:
             raise InvalidArchError(
                 f"nbgraph link must be 4 ints (the input of each layer), got {link!r}"
-            ) from None
+            )
         if len(lk) != NUM_LAYERS or any(not 0 <= p <= i for i, p in enumerate(lk)):
             raise InvalidArchError(
                 f"nbgraph link must be 4 ints with 0 <= link[i] <= i (0 = raw input, k = layer "
                 f"k), got {link!r}"
             )
-        if isinstance(ops, str) or len(ops) != NUM_LAYERS:
+        if isinstance(ops, str) or not hasattr(ops, "__len__") or len(ops) != NUM_LAYERS:
             raise InvalidArchError(f"nbgraph ops must be a list of 4 op names, got {ops!r}")
         op_ids = [self._op_id(o) for o in ops]
         if all(o == SKIP for o in op_ids):
@@ -307,7 +311,12 @@ class NBGraphSpace(SearchSpace):
             if not 0 <= op < NUM_OPS:
                 raise InvalidArchError(f"nbgraph op id must lie in 0..{NUM_OPS - 1}, got {op}")
             return int(op)
-        name = str(op).strip().strip("'\"").lower()
+        if not isinstance(op, str):
+            raise InvalidArchError(
+                f"nbgraph op must be a name ({', '.join(OPS)}) or an id 0..{NUM_OPS - 1}, "
+                f"got {op!r}"
+            )
+        name = op.strip().strip("'\"").lower()
         if name not in _OP_ID:
             raise UnknownNameError("op", str(op).strip(), OPS)
         return _OP_ID[name]
@@ -328,7 +337,7 @@ class NBGraphSpace(SearchSpace):
         if s[:1] in "([{":
             try:
                 value = ast.literal_eval(s)
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 raise InvalidArchError(f"cannot read {s!r} as an nbgraph architecture") from None
             return self.parse(value)
         raise InvalidArchError(f"cannot read {s!r} as an nbgraph architecture: {self._forms()}")
@@ -402,16 +411,29 @@ class NBGraphSpace(SearchSpace):
     @staticmethod
     def spelling_codes(tuples: np.ndarray) -> np.ndarray:
         """(n, 5) ints (link_id, o0..o3) -> codes 0..59,048 (base 9), for `canon_of_code`."""
-        t = np.asarray(tuples, dtype=np.int64)
-        if t.size and (t.min() < 0 or t.max() >= NUM_OPS):
-            raise InvalidArchError(f"nbgraph tuples need link_id and op ids in 0..{NUM_OPS - 1}")
+        t = int_array(tuples, "nbgraph tuple array")
+        if t.ndim != 2 or t.shape[1] != 5:
+            raise InvalidArchError(
+                f"nbgraph tuple array must have shape (n, 5) (link_id, o0..o3), got {t.shape}"
+            )
+        if t.size and (t.min() < 0 or t.max() >= NUM_OPS):  # NUM_LINKS == NUM_OPS == 9
+            r = int(np.argmax(((t < 0) | (t >= NUM_OPS)).any(axis=1)))
+            raise InvalidArchError(
+                f"nbgraph tuple array: row {r} {t[r].tolist()} has a link_id or op id outside "
+                f"0..{NUM_OPS - 1} (link_id indexes the 9 link patterns; op ids: "
+                f"{', '.join(f'{i} {o}' for i, o in enumerate(OPS))})"
+            )
         return t @ _POW9
 
     def canonical_indices_of_tuples(self, tuples: np.ndarray) -> np.ndarray:
         """Batch canonicalisation of standard spellings (n, 5) -> class indices."""
         out = self.canon_of_code[self.spelling_codes(tuples)]
         if (out < 0).any():
-            raise InvalidArchError("the all-skip network is not in NAS-Bench-Graph")
+            r = int(np.argmax(out < 0))
+            raise InvalidArchError(
+                f"nbgraph tuple array: row {r} is the all-skip network, which is not in "
+                "NAS-Bench-Graph"
+            )
         return out
 
     # --- search moves -------------------------------------------------------------------------
