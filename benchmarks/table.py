@@ -62,7 +62,7 @@ from nas_core.errors import (
     UnknownNameError,
 )
 
-VERSION = 1
+VERSION = 2  # 2: inf and out-of-float32 values stored as NaN (not measured)
 ARCH_FORMATS = ("auto", "str", "ops", "space-index", "mapped-index")
 #: Metric names containing one of these words are minimised unless told otherwise.
 LOWER_IS_BETTER_WORDS = ("latency", "time", "loss", "error", "energy", "params", "flops")
@@ -419,11 +419,43 @@ def convert(path: Path, plan: dict[str, Any]) -> TableStore:
         if not pd.api.types.is_numeric_dtype(series):
             raise DataFormatError(f"{source}: column {col!r} is not numeric ({series.dtype})")
         for key in keys:
-            data[tuple(key)] = series.to_numpy(np.float64)  # type: ignore[index]
+            data[tuple(key)] = values  # type: ignore[index]
     extras = pd.DataFrame(
         {plan["extras_rename"].get(c, c): frame[c].to_numpy() for c in plan["extras"]}
     )
-    return TableStore.from_columns(plan["space"], index, data, extras, {"source": source})
+    meta = {"source": source, "not_finite": not_finite} if not_finite else {"source": source}
+    return TableStore.from_columns(plan["space"], index, data, extras, meta)
+
+
+def _finite_or_nan(values: np.ndarray, column: str, counts: dict[str, int]) -> np.ndarray:
+    """NaN stays "not measured"; inf, -inf and values beyond float32's range (the store's type,
+    where they would become inf) are never a value either: they become NaN and are counted per
+    column, so `load` can warn. An inf left in would be the optimum (and break plots)."""
+    with np.errstate(over="ignore"):
+        bad = np.isfinite(values) & ~np.isfinite(values.astype(np.float32))
+    bad |= np.isinf(values)
+    if bad.any():
+        counts[column] = int(bad.sum())
+        values = np.where(bad, np.nan, values)
+    return values
+
+
+class NonFiniteValuesWarning(UserWarning):
+    """A table held inf (or values outside float32's range); those cells count as not measured."""
+
+
+def _warn_not_finite(store: TableStore, source: Path) -> None:
+    import warnings
+
+    counts = store.meta.get("not_finite") or {}
+    if counts:
+        cols = ", ".join(f"{c!r} ({n})" for c, n in sorted(counts.items()))
+        warnings.warn(
+            f"{source}: column(s) {cols} hold inf or values outside float32's range; those "
+            "cells are treated as not measured (NaN)",
+            NonFiniteValuesWarning,
+            stacklevel=3,
+        )
 
 
 def load(
@@ -497,10 +529,12 @@ def load(
             f"table benchmark needs arch_column=...; the columns of {src} are: "
             + ", ".join(file_columns)
         )
+    not_finite: dict[str, int] = {}
     if arch_col not in file_columns:
         raise UnknownNameError("arch column", arch_col, file_columns, f"in {src}")
     mapping = expand_columns(parse_columns(spec["columns"]), file_columns, str(src), arch_col)
     default_ds = spec.get("dataset")
+        values = _finite_or_nan(series.to_numpy(np.float64), col, not_finite)
     default_ds = [default_ds] if isinstance(default_ds, str) else list(default_ds or [])
     aliases = dict(spec.get("dataset_aliases") or {})
     keys: dict[str, list[list[Any]]] = {}
@@ -614,3 +648,4 @@ def _infos(
                 d, unit, h = given
                 infos[m] = MetricInfo(m, d, unit, h and m not in lower)
     return infos
+    _warn_not_finite(store, src)

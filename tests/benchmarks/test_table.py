@@ -262,3 +262,39 @@ def test_latency_preset() -> None:
     assert all(not m.higher_is_better and m.unit == "ms" for m in lat.metrics())
     many = benchmarks.load("table", path=path, preset="nb201-latency", dataset=["cifar10", "x"])
     assert many.query(raw["arch_str"][0], "latency_fpga", "x") == np.float32(raw["fpga"][0])
+
+
+def test_inf_is_not_measured_with_a_warning(tmp_path: Path) -> None:
+    """inf, -inf and values beyond float32 are never values (an inf would become the optimum);
+    NaN is not measured, silently. The warning names each column and its count, on every load."""
+    p = tmp_path / "inf.csv"
+    pd.DataFrame(
+        {
+            "cell": [SPACE.to_str(a) for a in ARCHS],
+            "acc": [90.0, np.inf, 50.0, 1e50],
+            "lat": [1.0, 2.0, -np.inf, np.nan],
+        }
+    ).to_csv(p, index=False)
+    for _ in range(2):  # the cold load converts, the warm one reads the cache: both warn
+        with pytest.warns(table.NonFiniteValuesWarning, match=r"'acc' \(2\), 'lat' \(1\)"):
+            b = benchmarks.load(
+                "table",
+                path=p,
+                space="nb201",
+                arch_column="cell",
+                columns={"acc": "c10/acc", "lat": "c10/latency"},
+            )
+    assert b.optimum("acc") == 90.0 and b.best_arch("acc") == ARCHS[0]
+    assert b.optimum("latency") == 1.0 and b.best_arch("latency") == ARCHS[0]
+    for arch, metric in ((ARCHS[1], "acc"), (ARCHS[3], "acc"), (ARCHS[2], "latency")):
+        with pytest.raises(NotInBenchmarkError, match="no value"):
+            b.query(arch, metric)
+    assert b.query(ARCHS[2], "acc") == 50.0
+
+
+def test_finite_table_does_not_warn(tiny_csv: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", table.NonFiniteValuesWarning)
+        table.load(tiny_csv, "nb201", "cell", MAPPING, dataset=["c10", "c100"])
