@@ -2,23 +2,26 @@
 
     import predictors
     predictors.list()                                   # ['bananas', 'bayes_ridge', ...]
+    predictors.info("gin").params                       # every parameter: default, bounds
     p = predictors.create("gin", space="nb201", epochs=100)
     p.fit(archs, accuracies).predict(other_archs)
     p.save("model.pt"); q = predictors.load("model.pt")
 
-Imports only nas_core (and torch / scikit-learn / xgboost lazily, inside the models).
-See predictors.base for the input conventions and predictors.io for the safe file format.
+Registered with `@predictors.register(name, summary)` (nas_core.registry's convention); a
+parameter of the wrong type or out of its declared bounds is one clear error at `create` (and at
+`fit`, for models built directly). Imports only nas_core (and torch / scikit-learn / xgboost
+lazily, inside the models). See predictors.base for the input conventions and predictors.io for
+the safe file format.
 """
 
 from __future__ import annotations
 
 import builtins
-import fnmatch
 import os
 from collections.abc import Callable
 from typing import Any
 
-from nas_core.registry import Registry
+from nas_core.registry import ComponentInfo, Param, Registry
 from nas_core.spaces.base import SearchSpace
 from predictors.base import Predictor
 from predictors.classic import (
@@ -38,17 +41,17 @@ from predictors.neural import (
     MLPPredictor,
 )
 
-_REGISTRY: Registry[type[Predictor]] = Registry("predictor")
-_SUMMARY: dict[str, str] = {}
+#: `space` is given to `create` separately, so it is not listed among a predictor's parameters.
+_REGISTRY: Registry[type[Predictor]] = Registry("predictor", skip=("space",))
 
 
 def register(name: str, summary: str = "") -> Callable[[type[Predictor]], type[Predictor]]:
-    """Class decorator: register a Predictor subclass under `name` (duplicates raise)."""
+    """Class decorator: register a Predictor subclass under `name` (duplicates raise).
+    Parameters come from its `__init__` signature and `param_specs` (see predictors.base)."""
 
     def deco(cls: type[Predictor]) -> type[Predictor]:
-        _REGISTRY.register(name)(cls)
+        _REGISTRY.register(name, summary=summary)(cls)
         cls.name = name
-        _SUMMARY[name] = summary or (cls.__doc__ or "").strip().splitlines()[0]
         return cls
 
     return deco
@@ -74,22 +77,29 @@ for _name, _cls, _summary in [
 def create(name: str, space: str | SearchSpace = "nb201", **params: Any) -> Predictor:
     """A new, unfitted predictor `name` for `space` (a name or a SearchSpace).
 
-    A `seed` is dropped for models that have none (ridge, bayes_ridge); any other unknown
-    parameter raises an error listing the valid ones.
+    A `seed` is dropped for models that have none (ridge, bayes_ridge). Unknown parameters, values
+    of the wrong type and values outside the declared bounds raise one InvalidInputError line
+    naming the parameter and what is valid.
     """
-    from nas_core.errors import InvalidInputError
-
     cls = _REGISTRY.get(name)
-    valid = cls._get_param_names()
-    if "seed" in params and "seed" not in valid:
+    if "seed" in params and "seed" not in cls.param_spec():
         params.pop("seed")
-    bad = sorted(set(params) - set(valid))
-    if bad:
-        raise InvalidInputError(
-            f"predictor {name!r} has no parameter(s) {', '.join(bad)}; valid: {', '.join(valid)}"
-        )
+    checked = cls.validate_params(params)
     space_name = space.name if isinstance(space, SearchSpace) else space
-    return cls(space=space_name, **params)
+    return cls(space=space_name, **checked)
+
+
+def info(name: str) -> ComponentInfo:
+    """Summary, uncertainty and every parameter (type, default, description, bounds)."""
+    i = _REGISTRY.info(name)
+    cls = _REGISTRY.get(name)
+    meta = {"has_uncertainty": cls.has_uncertainty, "min_samples": cls.min_samples}
+    return ComponentInfo(i.name, i.kind, i.summary, i.params, i.accepts_extra, meta)
+
+
+def params_of(name: str) -> dict[str, Param]:
+    """Parameter specs of predictor `name` (without `space`)."""
+    return _REGISTRY.params(name)
 
 
 def get_class(name: str) -> type[Predictor]:
@@ -98,12 +108,11 @@ def get_class(name: str) -> type[Predictor]:
 
 def list(pattern: str = "*") -> builtins.list[str]:  # noqa: A001 - mirrors benchmarks.list()
     """Registered predictor names matching a glob `pattern`."""
-    return [n for n in _REGISTRY.names() if fnmatch.fnmatch(n, pattern)]
+    return _REGISTRY.list(pattern)
 
 
 def summary(name: str) -> str:
-    _REGISTRY.get(name)
-    return _SUMMARY[name]
+    return _REGISTRY.summary(name)
 
 
 def load(path: str | os.PathLike[str]) -> Predictor:
@@ -113,4 +122,14 @@ def load(path: str | os.PathLike[str]) -> Predictor:
     return _load(path)
 
 
-__all__ = ["Predictor", "create", "get_class", "list", "load", "register", "summary"]
+__all__ = [
+    "Predictor",
+    "create",
+    "get_class",
+    "info",
+    "list",
+    "load",
+    "params_of",
+    "register",
+    "summary",
+]

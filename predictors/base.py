@@ -15,12 +15,20 @@ statistics of the training set; a model fitted with k features must be given the
 
 Targets are any real numbers, higher = better (accuracy); predictions come back in the same units,
 except for models trained with a pairwise ranking loss, whose outputs only order architectures.
+
+Hyper-parameters. Every constructor argument has a spec (`nas_core.registry.Param`: type, default,
+description, bounds or choices) read from the signature and the class's `param_specs`; the bounds
+are sane upper limits too, so a saved file edited to `n_estimators=10**7` is refused rather than
+hanging its loader. `predictors.create` and `fit` check them (`validate_params`), and
+`predictors.io.load` checks a file's before building anything.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,8 +36,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from nas_core import spaces
-from nas_core.errors import InvalidInputError, NotFittedError, UnknownNameError
+from nas_core.errors import InvalidInputError, NotFittedError
+from nas_core.registry import Param, check_params, specs_for
 from nas_core.spaces.base import ENCODINGS, SearchSpace
+
+#: Upper bound for thread counts (`n_jobs`, `n_threads`).
+MAX_THREADS = 1024
+_SPECS: dict[type, dict[str, Param]] = {}
 
 
 class Predictor(RegressorMixin, BaseEstimator):
@@ -52,13 +65,51 @@ class Predictor(RegressorMixin, BaseEstimator):
     #: `save` stores the training set and `load` refits (cheap, deterministic models); otherwise
     #: `_get_state`/`_set_state` give the learned tensors.
     state_by_refit: ClassVar[bool] = False
+    #: Descriptions and bounds of constructor arguments (merged along the MRO; subclasses add
+    #: their own). Types and defaults come from the `__init__` signature.
+    param_specs: ClassVar[dict[str, Param]] = {
+        "space": Param("search space name (or a SearchSpace)", type=str | SearchSpace),
+        "encoding": Param("architecture encoding fed to the model; 'none': extra features only"),
+        "seed": Param("random seed", ge=0, le=2**32 - 1),
+        "n_jobs": Param("threads used while fitting and predicting", ge=1, le=MAX_THREADS),
+        "n_threads": Param("torch threads used while fitting and predicting", ge=1, le=MAX_THREADS),
+    }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give `encoding` the choices this class accepts (its `encodings`)."""
+        super().__init_subclass__(**kwargs)
+        if cls.encodings and "encoding" in inspect.signature(cls.__init__).parameters:
+            own = dict(cls.__dict__.get("param_specs", {}))
+            base = own.get("encoding") or Predictor.param_specs["encoding"]
+            own["encoding"] = replace(base, choices=tuple(cls.encodings))
+            cls.param_specs = own
+
+    @classmethod
+    def param_spec(cls) -> dict[str, Param]:
+        """Every constructor argument's spec (type, default, description, bounds), in order."""
+        if cls not in _SPECS:
+            _SPECS[cls] = specs_for(cls, owner=f"predictor {cls.name or cls.__name__!r}")[0]
+        return dict(_SPECS[cls])
+
+    @classmethod
+    def validate_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """`params` (constructor arguments) checked against `param_spec()` and converted:
+        unknown names, wrong types and out-of-range values raise one InvalidInputError line."""
+        owner = f"predictor {cls.name or cls.__name__!r}"
+        out = check_params(cls.param_spec(), params, owner, require=False)
+        cls._check_params(out)
+        return out
+
+    @classmethod
+    def _check_params(cls, params: dict[str, Any]) -> None:
+        """Hook for checks across parameters or against the registry (see EnsemblePredictor)."""
 
     # ------------------------------------------------------------------------------------------
     # public API
     def fit(self, archs: Any, y: Any, features: Any = None) -> Predictor:
         """Fit on `archs` with targets `y` (higher = better) and optional extra `features`."""
+        self.validate_params(self.get_params(deep=False))
         space = self._resolve_space()
-        self._check_encoding()
         idx, raw = self._inputs(space, archs, features)
         y_arr = _targets(y, len(idx))
         if len(idx) < self.min_samples:
@@ -154,11 +205,6 @@ class Predictor(RegressorMixin, BaseEstimator):
         if not isinstance(s, str):
             raise InvalidInputError(f"space must be a space name or SearchSpace, got {s!r}")
         return spaces.get(s)
-
-    def _check_encoding(self) -> None:
-        enc = getattr(self, "encoding", None)
-        if self.encodings and enc is not None and enc not in self.encodings:
-            raise UnknownNameError("encoding", enc, self.encodings, f"for predictor {self.name!r}")
 
     def _encode(self, idx: np.ndarray, feats: np.ndarray) -> np.ndarray:
         """Space encoding (self.encoding) with the extra features appended: float32 (n, d + k).

@@ -27,6 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from nas_core.registry import Param
 from predictors.base import Predictor, batched
 
 
@@ -37,6 +38,16 @@ class _RefitPredictor(Predictor):
 
 class XGBPredictor(_RefitPredictor):
     """Gradient-boosted trees (XGBoost; Chen & Guestrin 2016). `n_jobs` threads (default 1)."""
+
+    param_specs: ClassVar[dict[str, Param]] = {
+        "n_estimators": Param("boosting rounds (trees)", ge=1, le=100_000),
+        "max_depth": Param("maximum tree depth", ge=1, le=64),
+        "learning_rate": Param("shrinkage per round (eta)", gt=0, le=1),
+        "min_child_weight": Param("minimum hessian sum in a leaf", ge=0, le=1e6),
+        "subsample": Param("fraction of rows sampled per tree", gt=0, le=1),
+        "colsample_bytree": Param("fraction of columns sampled per tree", gt=0, le=1),
+        "reg_lambda": Param("L2 penalty on leaf weights", ge=0, le=1e6),
+    }
 
     def __init__(
         self,
@@ -116,6 +127,13 @@ class RFPredictor(_RefitPredictor):
     """Random forest (Breiman 2001) with NASLib's tuned defaults."""
 
     has_uncertainty = True
+    param_specs: ClassVar[dict[str, Param]] = {
+        "n_estimators": Param("trees", ge=1, le=10_000),
+        "max_features": Param("fraction of features tried per split", gt=0, le=1),
+        "min_samples_leaf": Param("fewest training archs in a leaf", ge=1, le=100_000),
+        "min_samples_split": Param("fewest training archs to split a node", ge=2, le=100_000),
+        "bootstrap": Param("fit each tree on a bootstrap resample"),
+    }
 
     def __init__(
         self,
@@ -165,6 +183,11 @@ class GPPredictor(_RefitPredictor):
     """Gaussian process regression (Rasmussen & Williams 2006) with a Matern-5/2 kernel."""
 
     has_uncertainty = True
+    param_specs: ClassVar[dict[str, Param]] = {
+        "nu": Param("Matern smoothness (0.5, 1.5 and 2.5 are the fast ones)", gt=0, le=100),
+        "n_restarts": Param("extra restarts of the kernel optimiser", ge=0, le=100),
+        "max_hyperopt": Param("most training points the kernel is tuned on", ge=2, le=20_000),
+    }
 
     def __init__(
         self,
@@ -223,6 +246,10 @@ class GPPredictor(_RefitPredictor):
 class RidgePredictor(_RefitPredictor):
     """Linear least squares with an L2 penalty (scikit-learn Ridge)."""
 
+    param_specs: ClassVar[dict[str, Param]] = {
+        "alpha": Param("L2 penalty strength", ge=0, le=1e12),
+    }
+
     def __init__(self, space: str = "nb201", encoding: str = "onehot", alpha: float = 1.0):
         self.space = space
         self.encoding = encoding
@@ -242,6 +269,9 @@ class BayesRidgePredictor(_RefitPredictor):
     Gamma priors, Gaussian predictive distribution."""
 
     has_uncertainty = True
+    param_specs: ClassVar[dict[str, Param]] = {
+        "max_iter": Param("most evidence-maximisation iterations", ge=1, le=1_000_000),
+    }
 
     def __init__(self, space: str = "nb201", encoding: str = "onehot", max_iter: int = 300):
         self.space = space

@@ -9,17 +9,41 @@ deterministic learners such as XGBoost with subsample=1, only resampling makes m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from nas_core.errors import InvalidInputError
+from nas_core.registry import Param
 from predictors.classic import _RefitPredictor
 
 
 class EnsemblePredictor(_RefitPredictor):
+    """Bootstrap ensemble of any registered predictor; std over members."""
+
     has_uncertainty = True
     encodings = ()
+    param_specs: ClassVar[dict[str, Param]] = {
+        "base": Param("registered predictor each member is (not 'ensemble')"),
+        "n_members": Param("ensemble members", ge=2, le=100),
+        "bootstrap": Param("fit each member on a bootstrap resample (else: seeds only differ)"),
+        "base_params": Param("parameters of every member (their seeds are the ensemble's)"),
+    }
+
+    @classmethod
+    def _check_params(cls, params: dict[str, Any]) -> None:
+        """`base` is a registered predictor other than 'ensemble'; `base_params` are valid for it."""
+        from predictors import get_class
+
+        base = params.get("base", "xgb")
+        if base == "ensemble":
+            raise InvalidInputError("an ensemble of ensembles is not supported")
+        member = get_class(base)  # unknown name -> UnknownNameError with a suggestion
+        inner = {k: v for k, v in (params.get("base_params") or {}).items() if k != "seed"}
+        try:
+            member.validate_params(inner)
+        except InvalidInputError as e:
+            raise InvalidInputError(f"predictor 'ensemble', base_params: {e}") from None
 
     def __init__(
         self,
@@ -40,10 +64,6 @@ class EnsemblePredictor(_RefitPredictor):
     def _fit(self, idx, feats, y):
         from predictors import create
 
-        if int(self.n_members) < 2:
-            raise InvalidInputError(f"n_members must be >= 2, got {self.n_members}")
-        if self.base == "ensemble":
-            raise InvalidInputError("an ensemble of ensembles is not supported")
         rng = np.random.default_rng(self.seed)
         params = dict(self.base_params or {})
         params.pop("seed", None)

@@ -11,6 +11,10 @@ Layout: {"format": "naslab-predictor", "version": 1, "predictor": registry name,
 the benchmark, dataset and feature names the CLI trained on)}.
 
 - Neural predictors store their `state_dict` tensors (+ target scaling).
+- Before anything is built, the stored hyper-parameters are checked against the predictor's
+  declared bounds (`Predictor.validate_params`: a file edited to `n_estimators=10**7` is refused,
+  not refitted for hours) and every stored number must be finite (NaN/inf weights, targets or
+  feature scalings make the file invalid). Both raise `DataFormatError` naming the file.
 - Models that are cheap and deterministic to fit (xgb, rf, gp, ridge, bayes_ridge, ensemble) store
   their training set (space indices, raw extra features, targets) and the fitted model's
   predictions on it; `load` refits with the stored hyperparameters and seed and checks that it
@@ -109,6 +113,22 @@ def _numpy(state: Any) -> Any:
     return state
 
 
+def _check_finite(path: Path, tree: Any, where: str = "") -> None:
+    """DataFormatError if any stored number (tensor element or scalar) is NaN or inf."""
+    import torch
+
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            _check_finite(path, v, f"{where}.{k}" if where else str(k))
+    elif isinstance(tree, torch.Tensor):
+        if tree.is_floating_point() and not bool(torch.isfinite(tree).all()):
+            raise DataFormatError(
+                f"{path}: invalid predictor file: {where!r} holds NaN or inf values"
+            )
+    elif isinstance(tree, float) and not np.isfinite(tree):
+        raise DataFormatError(f"{path}: invalid predictor file: {where!r} is {tree}")
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Read a predictor written by `save`. Never executes code from the file."""
     import torch
@@ -141,9 +161,15 @@ def load(path: str | os.PathLike[str]) -> Any:
     try:
         cls = get_class(str(payload["predictor"]))
         params = json.loads(payload["params"])
+        if not isinstance(params, dict):
+            raise DataFormatError(f"{path}: invalid predictor file: parameters are not a mapping")
+        space = params.pop("space", payload["space"])
+        params = cls.validate_params(params)
         fit_info = json.loads(payload["fit"])
         state = payload["state"]
-        pred = cls(**params)
+        _check_finite(path, {"state": state, "feature_mean": payload["feature_mean"],
+                             "feature_scale": payload["feature_scale"]})  # fmt: skip
+        pred = cls(space=space, **params)
         if cls.state_by_refit:
             state = _numpy(state)
             feats = state["train_features"]

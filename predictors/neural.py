@@ -31,11 +31,22 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nas_core.errors import InvalidInputError, UnknownNameError
+from nas_core.errors import InvalidInputError
+from nas_core.registry import Param
 from predictors.base import Predictor, batched, standardise
 
 LOSSES = ("mse", "mae", "pairwise")
 _PREDICT_BATCH = 8192
+#: Bounds shared by the networks' size and training hyper-parameters.
+_NET_SPECS: dict[str, Param] = {
+    "hidden": Param("hidden units per layer", ge=1, le=4096),
+    "layers": Param("hidden layers", ge=1, le=64),
+    "epochs": Param("training epochs", ge=1, le=100_000),
+    "batch_size": Param("minibatch size", ge=2, le=1_000_000),
+    "lr": Param("Adam learning rate", gt=0, le=10),
+    "weight_decay": Param("Adam weight decay", ge=0, le=10),
+    "loss": Param("training loss ('pairwise': outputs only order archs)", choices=LOSSES),
+}
 
 
 @contextlib.contextmanager
@@ -119,19 +130,11 @@ class _TorchPredictor(Predictor):
     def _dims(self, idx: np.ndarray, feats: np.ndarray) -> dict[str, int]:
         raise NotImplementedError
 
-    def _check_hparams(self) -> None:
-        if self.loss not in LOSSES:
-            raise UnknownNameError("loss", self.loss, LOSSES, f"for predictor {self.name!r}")
-        for k in ("epochs", "batch_size"):
-            if int(getattr(self, k)) < 1:
-                raise InvalidInputError(f"{k} must be >= 1, got {getattr(self, k)}")
-        if not self.lr > 0:
-            raise InvalidInputError(f"lr must be > 0, got {self.lr}")
+    param_specs: ClassVar[dict[str, Param]] = _NET_SPECS
 
     def _fit(self, idx, feats, y):
         import torch
 
-        self._check_hparams()
         ys, self.y_mean_, self.y_scale_ = standardise(y)
         self.dims_ = self._dims(idx, feats)
         with _threads(self.n_threads):
@@ -199,16 +202,34 @@ class _TorchPredictor(Predictor):
         return state
 
     def _set_state(self, state: dict[str, Any]) -> None:
+        """Rebuild the nets from stored weights. The stored input sizes must be this model's, and
+        each net is first built on torch's `meta` device (no memory) to check that the file
+        holds exactly its tensors: hyper-parameters edited to a huge net fail here, cheaply."""
         import torch
 
         self.y_mean_, self.y_scale_ = float(state["y_mean"]), float(state["y_scale"])
-        self.dims_ = {str(k): int(v) for k, v in state["dims"].items()}
+        dims = {str(k): int(v) for k, v in state["dims"].items()}
+        want = self._dims(np.zeros(1, np.int64), np.zeros((1, self.n_features_extra_), np.float32))
+        if dims != want:
+            raise InvalidInputError(
+                f"stored input sizes {dims} differ from this model's {want} (space, encoding "
+                "and extra features)"
+            )
+        self.dims_ = dims
         nets = []
         for m in range(self.n_members):
             prefix = f"net{m}."
-            with torch.random.fork_rng(devices=[]):
-                net = self._net(self.dims_)
             sd = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+            with torch.device("meta"):
+                shell = self._net(dims)
+            expect = {k: tuple(v.shape) for k, v in shell.state_dict().items()}
+            if expect != {k: tuple(getattr(v, "shape", ())) for k, v in sd.items()}:
+                raise InvalidInputError(
+                    f"the stored weights of network {m} do not match the network its "
+                    "hyper-parameters describe"
+                )
+            with torch.random.fork_rng(devices=[]):
+                net = self._net(dims)
             net.load_state_dict(sd, strict=True)
             nets.append(net.eval())
         self.nets_ = nets
@@ -290,6 +311,9 @@ class BananasPredictor(MLPPredictor):
     """
 
     has_uncertainty = True
+    param_specs: ClassVar[dict[str, Param]] = {
+        "n_models": Param("ensemble members (their spread is the std)", ge=2, le=100),
+    }
 
     def __init__(
         self,
@@ -311,11 +335,6 @@ class BananasPredictor(MLPPredictor):
             n_threads,
         )  # fmt: skip
         self.n_models = n_models
-
-    def _check_hparams(self) -> None:
-        super()._check_hparams()
-        if int(self.n_models) < 2:
-            raise InvalidInputError(f"n_models must be >= 2 for a spread, got {self.n_models}")
 
     def _net(self, dims):
         return _batched_mlp(int(self.n_models), dims["d_in"], int(self.hidden), int(self.layers))
@@ -392,6 +411,9 @@ class LSTMPredictor(_TorchPredictor):
     """LSTM over the architecture's op sequence (`Arch.ops`), extra features join at the head."""
 
     encodings = ()
+    param_specs: ClassVar[dict[str, Param]] = {
+        "embedding": Param("op embedding size", ge=1, le=4096),
+    }
 
     def __init__(
         self,
@@ -457,6 +479,9 @@ class _GraphPredictor(_TorchPredictor):
 
     encodings = ()
     conv: ClassVar[str] = "gin"
+    param_specs: ClassVar[dict[str, Param]] = {
+        "directed": Param("pass messages along edge directions only (default: both ways)"),
+    }
 
     def __init__(
         self,
