@@ -2,8 +2,12 @@
 
 A space knows which architectures exist, how to name, sample, mutate, enumerate and encode them.
 It knows nothing of benchmarks (which hold measured values) or networks (which are built from an
-architecture elsewhere). Finite spaces number their members 0..size-1 (`index`/`from_index`); that
-number is the space's own and is what benchmarks use as their row key.
+architecture elsewhere, see `nas_core.networks`). Finite spaces number their members 0..size-1
+(`index`/`from_index`); that number is the space's own and is what benchmarks use as their row
+key. An open space (`size` None: a space of 10^18 architectures has no usable index table) only
+needs what searchers and predictors use: parse/to_str, sample/mutate/neighbours, encodings
+computed from the architectures themselves, and `choices()` where it is a product of categorical
+choices. `tests/nas_core/test_space_conformance.py` checks every registered space against this.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nas_core.arch import Arch
-from nas_core.errors import InvalidArchError, UnknownNameError
+from nas_core.errors import InvalidArchError, InvalidInputError, UnknownNameError
 
 ENCODINGS = ("onehot", "adjacency", "path")
 
@@ -130,9 +134,40 @@ class SearchSpace(ABC):
     def neighbours(self, arch: Arch) -> list[Arch]:
         """Every architecture one elementary change away, in a fixed order."""
 
+    # --- categorical view (for TPE, REINFORCE, NSGA-II) -----------------------------------------
+    def choices(self) -> tuple[int, ...] | None:
+        """Number of choices at each position of `Arch.ops`, where the space is a product of
+        categorical choices: every member's `ops` has position i in 0..choices()[i]-1 and `parse`
+        accepts such a tuple (it may refuse some combinations, e.g. nbgraph's all-skip network,
+        and may canonicalise). None (the default) states that the space is not such a product
+        (ops of varying length, or values that are not choices): categorical searchers then refuse
+        it, and `derive_choices` can help an author find the answer for a product space."""
+        return None
+
     # --- encodings ----------------------------------------------------------------------------
-    def encode(self, archs: Sequence[Any], kind: str = "onehot") -> np.ndarray:
-        """Encode a batch as a float32 array of shape (n, d). `kind` in ENCODINGS."""
+    def op_rows(self, archs: Any) -> np.ndarray:
+        """The `ops` of each architecture of a batch as an (n, L) int64 array, parsed (canonical
+        where `parse` canonicalises). `archs`: a sequence of anything `parse` accepts, or a 1-D
+        array of indices (finite spaces). The default parses one by one; a finite space with an
+        op table overrides it with a vectorised lookup."""
+        if isinstance(archs, np.ndarray) and archs.ndim <= 1:
+            archs = self.archs_at(self.indices(archs))
+        parse = self.parse
+        rows = [parse(a).ops for a in archs]
+        if not rows:
+            return np.zeros((0, len(self.choices() or ())), dtype=np.int64)
+        if len({len(r) for r in rows}) != 1:
+            raise InvalidInputError(
+                f"space {self.name!r}: its architectures have ops of different lengths, so they "
+                "have no op array; the space must override `op_rows`/`encode`"
+            )
+        return np.array(rows, dtype=np.int64).reshape(len(rows), -1)
+
+    def encode(self, archs: Any, kind: str = "onehot") -> np.ndarray:
+        """Encode a batch as a float32 array of shape (n, d). `kind` in ENCODINGS.
+
+        Encoders work on the architectures' op rows (`op_rows`), so they need no index table:
+        an open space encodes whatever it can parse."""
         encoders = {
             "onehot": self._encode_onehot,
             "adjacency": self._encode_adjacency,
@@ -140,20 +175,41 @@ class SearchSpace(ABC):
         }
         if kind not in encoders:
             raise UnknownNameError("encoding", kind, encoders)
-        return encoders[kind](self.indices(archs))
+        return encoders[kind](self.op_rows(archs))
 
-    @abstractmethod
-    def _encode_onehot(self, idx: np.ndarray) -> np.ndarray: ...
+    def _encode_onehot(self, ops: np.ndarray) -> np.ndarray:
+        """One one-hot block per position, sized by `choices()` (override where that is not the
+        natural encoding or the space has no choices)."""
+        sizes = self.choices()
+        if sizes is None:
+            raise InvalidInputError(
+                f"space {self.name!r} has no one-hot encoding (it is not a product of "
+                "categorical choices and defines no encoder)"
+            )
+        n = len(ops)
+        out = np.zeros((n, int(sum(sizes))), dtype=np.float32)
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        if n:
+            out[np.arange(n)[:, None], offsets[None, :] + ops] = 1.0
+        return out
 
-    @abstractmethod
-    def _encode_adjacency(self, idx: np.ndarray) -> np.ndarray: ...
+    def _encode_adjacency(self, ops: np.ndarray) -> np.ndarray:
+        """Flattened adjacency then flattened node features of `_graph_from_ops`."""
+        adj, x = self._graph_from_ops(ops)
+        flat = [a.reshape(len(a), int(np.prod(a.shape[1:]))) for a in (adj, x)]
+        return np.concatenate(flat, axis=1).astype(np.float32, copy=False)
 
-    @abstractmethod
-    def _encode_path(self, idx: np.ndarray) -> np.ndarray: ...
+    def _encode_path(self, ops: np.ndarray) -> np.ndarray:
+        """Binary path encoding (BANANAS); spaces that have paths override this."""
+        raise InvalidInputError(f"space {self.name!r} has no path encoding")
 
-    @abstractmethod
-    def graph_arrays(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _graph_from_ops(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Op-on-node DAG form of (n, L) op rows: adjacency (n, V, V), node features (n, V, F)."""
+        raise InvalidInputError(f"space {self.name!r} has no graph form (adjacency encoding)")
+
+    def graph_arrays(self, archs: Any) -> tuple[np.ndarray, np.ndarray]:
         """Op-on-node DAG form for a batch: adjacency (n, V, V) and node features (n, V, F)."""
+        return self._graph_from_ops(self.op_rows(archs))
 
     def to_graph(self, arch: Any) -> Any:
         """A torch-geometric `Data` (x: node one-hot, edge_index: directed DAG edges)."""
@@ -174,3 +230,16 @@ class SearchSpace(ABC):
             space = arch.space if isinstance(arch, Arch) else type(arch).__name__
             raise InvalidArchError(f"architecture of space {space!r} given to space {self.name!r}")
         return arch
+
+
+def derive_choices(space: SearchSpace, n: int = 512, seed: int = 0) -> tuple[int, ...]:
+    """Per-position choice counts seen in `n` samples and some neighbourhoods (the largest id
+    seen at each position, + 1): a helper for an author writing `choices()` of a product space,
+    exact when sampling reaches every value. Searchers never call it: a guess is no contract."""
+    rng = np.random.default_rng(seed)
+    seen = np.array([a.ops for a in space.sample(rng, n)], dtype=np.int64)
+    for a in space.sample(rng, 8):
+        nb = space.neighbours(a)
+        if nb:
+            seen = np.vstack([seen, np.array([b.ops for b in nb], dtype=np.int64)])
+    return tuple(int(m) + 1 for m in seen.max(axis=0))

@@ -237,14 +237,20 @@ class NB201Space(SearchSpace):
     def canonical_indices(self, archs: Any) -> np.ndarray:
         return self._canonical_index[self.indices(archs)]
 
-    # --- encodings ----------------------------------------------------------------------------
-    def _encode_onehot(self, idx: np.ndarray) -> np.ndarray:
-        ops = self.op_array[idx]
-        return np.eye(NUM_OPS, dtype=np.float32)[ops].reshape(len(idx), NUM_EDGES * NUM_OPS)
+    # --- categorical view and encodings --------------------------------------------------------
+    def choices(self) -> tuple[int, ...]:
+        """One of 5 ops on each of the 6 edges: every combination is a cell."""
+        return (NUM_OPS,) * NUM_EDGES
 
-    def _graph_from_idx(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(idx)
-        ops = self.op_array[idx].astype(np.int64)
+    def op_rows(self, archs: Any) -> np.ndarray:
+        """Vectorised: the op table at the batch's indices."""
+        return self.op_array[self.indices(archs)].astype(np.int64)
+
+    def _encode_onehot(self, ops: np.ndarray) -> np.ndarray:
+        return np.eye(NUM_OPS, dtype=np.float32)[ops].reshape(len(ops), NUM_EDGES * NUM_OPS)
+
+    def _graph_from_ops(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(ops)
         x = np.zeros((n, _GRAPH_NODES, _GRAPH_FEATS), dtype=np.float32)
         x[:, 0, 0] = 1.0
         x[:, -1, 1] = 1.0
@@ -260,25 +266,18 @@ class NB201Space(SearchSpace):
         adj.transpose(0, 2, 1)[dead] = 0.0
         return adj, x
 
-    def graph_arrays(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        return self._graph_from_idx(self.indices(archs))
-
-    def _encode_adjacency(self, idx: np.ndarray) -> np.ndarray:
-        adj, x = self._graph_from_idx(idx)
-        return np.concatenate([adj.reshape(len(idx), -1), x.reshape(len(idx), -1)], axis=1)
-
-    def _encode_path(self, idx: np.ndarray) -> np.ndarray:
-        ops = self.op_array[idx].astype(np.int64)
+    def _encode_path(self, ops: np.ndarray) -> np.ndarray:
         live = np.full(NUM_OPS, -1, dtype=np.int64)
         live[list(_LIVE_OPS)] = np.arange(len(_LIVE_OPS))
         lops = live[ops]  # -1 for none
-        out = np.zeros((len(idx), 4 + 16 + 64), dtype=np.float32)
+        n = len(ops)
+        out = np.zeros((n, 4 + 16 + 64), dtype=np.float32)
         offsets = {1: 0, 2: 4, 3: 20}
-        rows = np.arange(len(idx))
+        rows = np.arange(n)
         for route in _ROUTES:
             seq = lops[:, list(route)]
             ok = (seq >= 0).all(axis=1)
-            code = np.zeros(len(idx), dtype=np.int64)
+            code = np.zeros(n, dtype=np.int64)
             for k in range(len(route)):
                 code = code * 4 + np.maximum(seq[:, k], 0)
             out[rows[ok], offsets[len(route)] + code[ok]] = 1.0

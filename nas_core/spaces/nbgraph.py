@@ -465,15 +465,25 @@ class NBGraphSpace(SearchSpace):
     def neighbours(self, arch: Arch) -> list[Arch]:
         return self.archs_at(self._neighbour_indices(self.index(self.parse(arch))))
 
-    # --- encodings ----------------------------------------------------------------------------
-    def _encode_onehot(self, idx: np.ndarray) -> np.ndarray:
-        """Link one-hot (9) then one op one-hot (9) per layer: 45 features."""
-        t = self.op_array[idx].astype(np.int64)
-        return np.eye(NUM_OPS, dtype=np.float32)[t].reshape(len(idx), 5 * NUM_OPS)
+    # --- categorical view and encodings --------------------------------------------------------
+    def choices(self) -> tuple[int, ...]:
+        """Link pattern 0..8, then one of 9 ops per layer; `parse` canonicalises a combination
+        and refuses the all-skip one."""
+        return (NUM_LINKS,) + (NUM_OPS,) * NUM_LAYERS
 
-    def _graph_from_idx(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(idx)
-        t = self.op_array[idx].astype(np.int64)
+    def op_rows(self, archs: Any) -> np.ndarray:
+        """Vectorised: the canonical rows of the batch's class indices."""
+        return self.op_array[self.indices(archs)].astype(np.int64)
+
+    def _encode_onehot(self, ops: np.ndarray) -> np.ndarray:
+        """Link one-hot (9) then one op one-hot (9) per layer: 45 features."""
+        return np.eye(NUM_OPS, dtype=np.float32)[ops].reshape(len(ops), 5 * NUM_OPS)
+
+    def _graph_from_ops(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Adjacency (n, 6, 6) and node features (n, 6, 11): input, 4 layers, output; features
+        input, output, then the layer's op one-hot."""
+        n = len(ops)
+        t = ops
         parents = _LINKS_ARR[t[:, 0]]  # (n, 4): node feeding layer i+1
         rows = np.arange(n)
         x = np.zeros((n, GRAPH_NODES, GRAPH_FEATS), dtype=np.float32)
@@ -489,23 +499,17 @@ class NBGraphSpace(SearchSpace):
         adj[:, 1 : NUM_LAYERS + 1, -1] = leaf
         return adj, x
 
-    def graph_arrays(self, archs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        """Adjacency (n, 6, 6) and node features (n, 6, 11): input, 4 layers, output; features
-        input, output, then the layer's op one-hot."""
-        return self._graph_from_idx(self.indices(archs))
-
-    def _encode_adjacency(self, idx: np.ndarray) -> np.ndarray:
+    def _encode_adjacency(self, ops: np.ndarray) -> np.ndarray:
         """Flattened 6x6 adjacency (36) then flattened node features (66): 102 features."""
-        adj, x = self._graph_from_idx(idx)
-        return np.concatenate([adj.reshape(len(idx), -1), x.reshape(len(idx), -1)], axis=1)
+        return super()._encode_adjacency(ops)
 
-    def _encode_path(self, idx: np.ndarray) -> np.ndarray:
+    def _encode_path(self, ops: np.ndarray) -> np.ndarray:
         """Binary path encoding (BANANAS, White et al. 2021): one feature per input->output path,
         identified by its sequence of non-skip ops (skip is the identity); 4,680 features
         (lengths 1..4 over 8 ops, shortest first, ops in `OPS` order). Each leaf layer closes one
         path. Non-isomorphic archs can share an encoding (it forgets where paths branch)."""
-        n = len(idx)
-        t = self.op_array[idx].astype(np.int64)
+        n = len(ops)
+        t = ops
         parents = _LINKS_ARR[t[:, 0]]
         rows = np.arange(n)
         length = np.zeros((n, NUM_LAYERS + 1), dtype=np.int64)
