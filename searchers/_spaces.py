@@ -1,45 +1,68 @@
-"""What categorical searchers (REINFORCE, TPE, NSGA-II) need from a space beyond the protocol.
+"""What categorical searchers (REINFORCE, TPE, NSGA-II) take from a space: `space.choices()`.
 
 They see an architecture as one categorical choice per position of `Arch.ops`, so they need each
-position's number of choices. The SearchSpace protocol has no such method yet, so `choices(space)`
-duck-types: a space's own `choices()` if it has one; the two known spaces (nb201: 6 edges x 5
-ops; nbgraph: link pattern 0..8 then 4 ops 0..8); otherwise it is derived from `sample` and
-`neighbours` (the largest id seen at each position, + 1), which is exact for product spaces.
+position's number of choices, which a space states itself (`SearchSpace.choices`). A space whose
+`choices()` is None is not such a product, and these searchers refuse it at construction with a
+clear error naming the searchers that do work on it (`searchers_for`), rather than spin proposing
+combinations the space does not hold. Predictor-guided searchers (`needs_index`) likewise refuse
+an open space: predictors are fitted on space indices.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-
-import numpy as np
 
 from nas_core.arch import Arch
-from nas_core.errors import InvalidArchError
+from nas_core.errors import InvalidArchError, InvalidInputError
 from nas_core.spaces.base import SearchSpace
 
-_KNOWN: dict[str, tuple[int, ...]] = {"nb201": (5,) * 6, "nbgraph": (9,) * 5}
+
+def searchers_for(space: SearchSpace) -> list[str]:
+    """Registered searchers that can run on `space`: those needing choices only where it has
+    them, those needing an index table (predictor-guided ones) only where it is finite."""
+    from searchers import registry
+
+    has_choices = space.choices() is not None
+    out = []
+    for name in registry.list():
+        try:
+            cls = registry.get(name)
+        except Exception:  # noqa: BLE001 - a listing helper must not fail on one entry
+            continue
+        if getattr(cls, "needs_choices", False) and not has_choices:
+            continue
+        if getattr(cls, "needs_index", False) and space.size is None:
+            continue
+        out.append(name)
+    return out
 
 
-@cache
-def _derived(space: SearchSpace) -> tuple[int, ...]:
-    rng = np.random.default_rng(0)
-    seen = np.array([a.ops for a in space.sample(rng, 512)], dtype=np.int64)
-    for a in space.sample(rng, 8):
-        nb = space.neighbours(a)
-        if nb:
-            seen = np.vstack([seen, np.array([b.ops for b in nb], dtype=np.int64)])
-    return tuple(int(m) + 1 for m in seen.max(axis=0))
+def choices(space: SearchSpace, searcher: str = "this searcher") -> tuple[int, ...]:
+    """Number of choices at each position of `Arch.ops`; InvalidInputError when the space states
+    it has none."""
+    sizes = space.choices()
+    if sizes is None:
+        raise InvalidInputError(
+            f"searcher {searcher!r} needs a space that is a product of categorical choices, and "
+            f"space {space.name!r} is not one (its choices() is None); searchers that work on "
+            f"it: {', '.join(searchers_for(space))}"
+        )
+    sizes = tuple(int(c) for c in sizes)
+    if not sizes or min(sizes) < 1:
+        raise InvalidInputError(
+            f"space {space.name!r}: choices() must be one count >= 1 per position, got {sizes}"
+        )
+    return sizes
 
 
-def choices(space: SearchSpace) -> tuple[int, ...]:
-    """Number of choices at each position of `Arch.ops` (see module docstring)."""
-    own = getattr(space, "choices", None)
-    if callable(own):
-        return tuple(int(c) for c in own())
-    if space.name in _KNOWN:
-        return _KNOWN[space.name]
-    return _derived(space)
+def require_finite(space: SearchSpace, searcher: str) -> None:
+    """InvalidInputError unless `space` is finite (has an index table)."""
+    if space.size is None:
+        raise InvalidInputError(
+            f"searcher {searcher!r} fits its predictor on space indices, and space "
+            f"{space.name!r} is open (no index table); searchers that work on it: "
+            f"{', '.join(searchers_for(space))}"
+        )
 
 
 def try_choices(space: SearchSpace, ops: Sequence[int]) -> Arch | None:

@@ -1,9 +1,11 @@
 """The ask/tell searcher protocol (Optuna-style).
 
 A searcher proposes architectures with `ask(n)` and learns from `tell(archs, values)`. It never
-touches a benchmark or a clock: the runner (naslab.runner) alone queries the benchmark, counts the
-budget and keeps time. Values are to be MAXIMISED (the runner negates minimised metrics); a
-multi-objective searcher receives an (n, k) array.
+touches a benchmark or a clock: the search loop (`searchers.loop.run_search`) alone queries the
+benchmark, counts the budget and keeps time. Values are to be MAXIMISED (the loop negates
+minimised metrics); a multi-objective searcher receives an (n, k) array. A searcher uses only the
+`SearchSpace` protocol (sample, mutate, neighbours, canonical, encode, and `choices()` where it
+sets `needs_choices`), so it works on any space that provides those.
 
 Contract every searcher meets (checked by tests/searchers/test_conformance.py):
 - the constructor only stores arguments and builds `self.rng = np.random.default_rng(seed)`;
@@ -28,6 +30,12 @@ from nas_core.spaces.base import SearchSpace
 class Searcher(ABC):
     #: Number of objectives `tell` expects per architecture.
     num_objectives: int = 1
+    #: True for searchers that treat `Arch.ops` as categorical variables (`space.choices()`):
+    #: they refuse a space without choices; the others work on any space.
+    needs_choices: bool = False
+    #: True for searchers that need a finite space with an index table (predictor-guided ones,
+    #: whose predictors are fitted on space indices): they refuse an open space.
+    needs_index: bool = False
 
     def __init__(self, space: SearchSpace, seed: int | None = 0, **params: Any):
         self.space = space

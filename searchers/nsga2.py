@@ -50,6 +50,8 @@ def hypervolume(values: np.ndarray, ref_point: Sequence[float]) -> float:
 
 @register_searcher("nsga2")
 class NSGA2(Searcher):
+    needs_choices = True  # one categorical variable per position of Arch.ops
+
     def __init__(
         self,
         space: SearchSpace,
@@ -83,7 +85,7 @@ class NSGA2(Searcher):
         from pymoo.operators.sampling.rnd import IntegerRandomSampling
 
         self.num_objectives = num_objectives
-        cards = np.asarray(choices(space))
+        cards = np.asarray(choices(space, "nsga2"))
         problem = Problem(n_var=len(cards), n_obj=num_objectives, xl=0, xu=cards - 1, vtype=int)
         self.algorithm = _NSGA2(
             pop_size=pop_size,

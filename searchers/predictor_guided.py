@@ -35,6 +35,7 @@ import numpy as np
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
+from searchers._spaces import require_finite
 from searchers.base import Searcher
 from searchers.registry import register_searcher
 
@@ -43,6 +44,7 @@ class _PredictorGuided(Searcher):
     #: Default predictor parameters (cheap training: the searcher refits many times).
     default_predictor_params: dict[str, Any] = {}
     needs_uncertainty = False
+    needs_index = True  # predictors are fitted on space indices: finite spaces only
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class _PredictorGuided(Searcher):
         )
         import predictors
 
+        require_finite(space, getattr(type(self), "registered_name", type(self).__name__))
         predictors.get_class(predictor)  # unknown name -> UnknownNameError with suggestions
         if initial < 2:
             raise InvalidInputError(f"initial must be >= 2 to fit a predictor, got {initial=}")

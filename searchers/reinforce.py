@@ -25,6 +25,8 @@ from searchers.registry import register_searcher
 
 @register_searcher("reinforce")
 class Reinforce(Searcher):
+    needs_choices = True  # one categorical variable per position of Arch.ops
+
     def __init__(
         self,
         space: SearchSpace,
@@ -50,7 +52,7 @@ class Reinforce(Searcher):
             )
         self.learning_rate, self.ema_momentum = learning_rate, ema_momentum
         self.betas, self.eps = betas, eps
-        self.cards = np.asarray(choices(space), dtype=np.int64)
+        self.cards = np.asarray(choices(space, "reinforce"), dtype=np.int64)
         positions, width = len(self.cards), int(self.cards.max())
         self.logits = np.zeros((positions, width))
         self._mask = np.arange(width)[None, :] >= self.cards[:, None]  # choices that do not exist

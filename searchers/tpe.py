@@ -123,6 +123,8 @@ class _RustunaStudy:
 
 @register_searcher("tpe")
 class TPE(Searcher):
+    needs_choices = True  # one categorical variable per position of Arch.ops
+
     def __init__(
         self,
         space: SearchSpace,
@@ -150,7 +152,7 @@ class TPE(Searcher):
                 f"n_ei_candidates={n_ei_candidates} needs engine='optuna': Rustuna's TPE fixes it "
                 f"at {RUSTUNA_EI_CANDIDATES} (Optuna's default)"
             )
-        sizes = choices(space)
+        sizes = choices(space, "tpe")
         sampler_seed = int(self.rng.integers(2**31 - 1))
         if engine == "rustuna":
             self.study = _RustunaStudy(sizes, sampler_seed, n_startup_trials, multivariate)

@@ -8,7 +8,8 @@ import pytest
 import searchers
 from nas_core import spaces
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError
-from searchers._spaces import _derived, choices
+from nas_core.spaces.base import derive_choices
+from searchers._spaces import choices, searchers_for
 from searchers.base import Searcher
 from searchers.nsga2 import hypervolume, pareto_mask
 from tests.searchers.conftest import get_space
@@ -46,14 +47,53 @@ def test_duplicate_registration_raises():
                 pass
 
 
-def test_choices_known_and_derived():
-    assert choices(NB201) == (5,) * 6
-    assert _derived(NB201) == (5,) * 6  # the generic fallback agrees on a product space
+def test_choices_come_from_the_space():
+    assert choices(NB201) == NB201.choices() == (5,) * 6
+    assert derive_choices(NB201) == (5,) * 6  # the author's helper agrees on a product space
 
 
 def test_nbgraph_choices_match_the_space():
     sp = get_space("nbgraph")
-    assert choices(sp) == _derived(sp) == (9,) * 5
+    assert choices(sp) == derive_choices(sp) == (9,) * 5
+
+
+def test_searchers_keep_no_table_of_spaces():
+    """What a searcher needs comes from the space's own methods, not from its name."""
+    import searchers._spaces as sp_mod
+
+    assert not any(isinstance(v, dict) for k, v in vars(sp_mod).items() if not k.startswith("__"))
+
+
+@pytest.mark.parametrize("name", ["tpe", "reinforce", "nsga2"])
+def test_categorical_searchers_refuse_a_space_without_choices(name):
+    from tests.nas_core.open_space import UnorderedSpace
+
+    with pytest.raises(InvalidInputError) as e:
+        searchers.create(name, UnorderedSpace(), seed=0)
+    msg = str(e.value)
+    assert f"searcher {name!r}" in msg and "'test-unordered'" in msg
+    working = msg.split("searchers that work on it: ")[1].split(", ")
+    assert {"rs", "re", "ls"} <= set(working) and name not in working
+
+
+@pytest.mark.parametrize("name", ["rs", "re", "ls"])
+def test_generic_searchers_run_on_a_space_without_choices(name):
+    from tests.nas_core.open_space import UnorderedSpace
+
+    sp = UnorderedSpace()
+    assert name in searchers_for(sp)
+    s = searchers.create(name, sp, seed=0)
+    for _ in range(5):
+        archs = s.ask(4)
+        assert all(a.space == "test-unordered" and sp.parse(a) == a for a in archs)
+        s.tell(archs, np.array([sum(a.ops) for a in archs], dtype=float))
+
+
+def test_predictor_guided_searchers_refuse_an_open_space():
+    from tests.nas_core.open_space import OpenProductSpace
+
+    with pytest.raises(InvalidInputError, match="'test-open' is open .*searchers that work"):
+        searchers.create("bananas", OpenProductSpace(), seed=0)
 
 
 def test_regularized_evolution_ages_out_the_oldest():

@@ -1,4 +1,6 @@
-"""The contract every registered searcher meets (searchers/base.py), on nb201 and nbgraph.
+"""The contract every registered searcher meets (searchers/base.py), on nb201, nbgraph and an
+open product space of 4^30 members (no index table). A searcher that cannot run on a space
+(`searchers._spaces.searchers_for`) must refuse it with a clear error at construction instead.
 
 A new searcher gets these checks for free by being registered; `SearcherConformance` can also be
 subclassed with a fixed `searcher_name` to run the suite on one searcher.
@@ -11,6 +13,8 @@ import pytest
 
 import searchers
 from nas_core.arch import Arch
+from nas_core.errors import InvalidInputError
+from searchers._spaces import searchers_for
 
 
 def objective(archs, k: int = 1) -> np.ndarray:
@@ -24,8 +28,9 @@ def objective(archs, k: int = 1) -> np.ndarray:
 
 
 def make(name, space, seed):
-    s = searchers.create(name, space, seed=seed)
-    return s
+    if name not in searchers_for(space):
+        pytest.skip(f"{name} does not run on space {space.name!r} (refusal tested separately)")
+    return searchers.create(name, space, seed=seed)
 
 
 def drive(s, steps: int, batch: int = 1) -> list[Arch]:
@@ -73,3 +78,9 @@ class TestSearcherConformance:
     def test_randomness_comes_from_the_seed(self, name, space):
         runs = {seed: drive(make(name, space, seed), 12) for seed in range(3)}
         assert len({tuple(r) for r in runs.values()}) > 1
+
+    def test_refuses_a_space_it_cannot_run_on(self, name, space):
+        if name in searchers_for(space):
+            pytest.skip(f"{name} runs on space {space.name!r}")
+        with pytest.raises(InvalidInputError, match=f"{space.name}.*searchers that work on it"):
+            searchers.create(name, space, seed=0)
