@@ -70,7 +70,9 @@ class Predictor(RegressorMixin, BaseEstimator):
     param_specs: ClassVar[dict[str, Param]] = {
         "space": Param("search space name (or a SearchSpace)", type=str | SearchSpace),
         "encoding": Param("architecture encoding fed to the model; 'none': extra features only"),
-        "seed": Param("random seed", ge=0, le=2**32 - 1),
+        # members of an ensemble and of a neural model are seeded seed * 1000 + k: this bound
+        # keeps those within every library's range (torch: 2**64)
+        "seed": Param("random seed", ge=0, le=2**53),
         "n_jobs": Param("threads used while fitting and predicting", ge=1, le=MAX_THREADS),
         "n_threads": Param("torch threads used while fitting and predicting", ge=1, le=MAX_THREADS),
     }

@@ -133,6 +133,7 @@ class RFPredictor(_RefitPredictor):
         "min_samples_leaf": Param("fewest training archs in a leaf", ge=1, le=100_000),
         "min_samples_split": Param("fewest training archs to split a node", ge=2, le=100_000),
         "bootstrap": Param("fit each tree on a bootstrap resample"),
+        "seed": Param("random seed (scikit-learn's range)", ge=0, le=2**32 - 1),
     }
 
     def __init__(

@@ -28,6 +28,7 @@ class EnsemblePredictor(_RefitPredictor):
         "n_members": Param("ensemble members", ge=2, le=100),
         "bootstrap": Param("fit each member on a bootstrap resample (else: seeds only differ)"),
         "base_params": Param("parameters of every member (their seeds are the ensemble's)"),
+        "seed": Param("random seed; member k is seeded seed * 1000 + k", ge=0, le=2**32 - 1),
     }
 
     @classmethod

@@ -17,14 +17,21 @@ from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 
 def _value(member: tuple[float, Arch]) -> float:
     return member[0]
 
 
-@register_searcher("re")
+@register_searcher(
+    "re",
+    summary="regularized evolution (Real et al. 2019): tournament, mutate, oldest dies",
+    params={
+        "population_size": Param("architectures kept (the oldest leaves first)", ge=1, le=10**6),
+        "sample_size": Param("tournament size: parents are the best of this many", ge=1, le=10**6),
+    },
+)
 class RegularizedEvolution(Searcher):
     def __init__(
         self,

@@ -19,12 +19,19 @@ from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 _INIT, _NBR, _RESTART = 0, 1, 2
 
 
-@register_searcher("ls")
+@register_searcher(
+    "ls",
+    summary="local search (White et al. 2020): hill-climb over neighbours, restart when stuck",
+    params={
+        "num_init": Param("random architectures evaluated before climbing", ge=1, le=10**6),
+        "first_improvement": Param("move to the first better neighbour (else scan them all)"),
+    },
+)
 class LocalSearch(Searcher):
     def __init__(
         self,

@@ -21,7 +21,7 @@ from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
 from searchers._spaces import choices, try_choices
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -48,7 +48,17 @@ def hypervolume(values: np.ndarray, ref_point: Sequence[float]) -> float:
     return float(HV(ref_point=-np.asarray(ref_point, dtype=float))(-values))
 
 
-@register_searcher("nsga2")
+@register_searcher(
+    "nsga2",
+    summary="NSGA-II (Deb et al. 2002, pymoo): multi-objective evolution, Pareto front",
+    params={
+        "num_objectives": Param("objectives per architecture (a study sets it)", ge=1, le=100),
+        "pop_size": Param("population size", ge=2, le=10**6),
+        "crossover_prob": Param("probability of SBX crossover", ge=0, le=1),
+        "crossover_eta": Param("SBX distribution index", gt=0, le=1000),
+        "mutation_eta": Param("polynomial mutation distribution index", gt=0, le=1000),
+    },
+)
 class NSGA2(Searcher):
     needs_choices = True  # one categorical variable per position of Arch.ops
 

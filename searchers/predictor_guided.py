@@ -37,7 +37,7 @@ from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
 from searchers._spaces import require_finite
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 
 class _PredictorGuided(Searcher):
@@ -45,6 +45,14 @@ class _PredictorGuided(Searcher):
     default_predictor_params: dict[str, Any] = {}
     needs_uncertainty = False
     needs_index = True  # predictors are fitted on space indices: finite spaces only
+    param_specs = {
+        "predictor": Param("registered predictor that guides the search (naslab predictor list)"),
+        "predictor_params": Param("its parameters (default: cheaper training than a study's)"),
+        "initial": Param("random architectures before the predictor is first fitted", ge=2,
+                         le=10**6),
+        "refit_every": Param("refit after this many new values (and >= 20% more)", ge=1,
+                             le=10**6),
+    }  # fmt: skip
 
     def __init__(
         self,
@@ -172,7 +180,17 @@ class _PredictorGuided(Searcher):
         raise NotImplementedError
 
 
-@register_searcher("bananas")
+@register_searcher(
+    "bananas",
+    summary="BANANAS (White et al. 2021): ensemble predictor + Thompson sampling / UCB",
+    params={
+        "acquisition": Param("independent Thompson sampling or UCB", choices=("its", "ucb")),
+        "ucb_beta": Param("weight of the std in UCB", ge=0, le=1000),
+        "candidates": Param("mutants scored per refit", ge=1, le=10**6),
+        "parents": Param("best architectures the mutants come from", ge=1, le=10**6),
+        "max_edits": Param("most edits per mutant", ge=1, le=1000),
+    },
+)
 class Bananas(_PredictorGuided):
     needs_uncertainty = True
     default_predictor_params = {"bananas": {"epochs": 50}}
@@ -223,7 +241,14 @@ class Bananas(_PredictorGuided):
         return self._rank(cands, score)
 
 
-@register_searcher("npenas")
+@register_searcher(
+    "npenas",
+    summary="NPENAS (Wei et al. 2022): evolution filtered by a graph neural predictor",
+    params={
+        "parents": Param("best architectures that spawn mutants", ge=1, le=10**6),
+        "mutations_per_parent": Param("mutants per parent", ge=1, le=10**6),
+    },
+)
 class NPENAS(_PredictorGuided):
     default_predictor_params = {"gin": {"epochs": 50}}
 
@@ -258,7 +283,16 @@ class NPENAS(_PredictorGuided):
         return self._rank(cands, self.model.predict(cands))
 
 
-@register_searcher("gp_bo")
+@register_searcher(
+    "gp_bo",
+    summary="Bayesian optimisation: Gaussian process + expected improvement",
+    params={
+        "random_candidates": Param("random architectures scored per refit", ge=0, le=10**6),
+        "parents": Param("best architectures that spawn mutants", ge=1, le=10**6),
+        "mutations_per_parent": Param("mutants per parent", ge=0, le=10**6),
+        "xi": Param("exploration margin of expected improvement", ge=0, le=1000),
+    },
+)
 class GPBayesOpt(_PredictorGuided):
     needs_uncertainty = True
     default_predictor_params = {"gp": {"n_restarts": 0}}
@@ -310,7 +344,15 @@ class GPBayesOpt(_PredictorGuided):
         return self._rank(cands, ei)
 
 
-@register_searcher("weaknas")
+@register_searcher(
+    "weaknas",
+    summary="WeakNAS (Wu et al. 2021): weak predictors narrow the search to the predicted top",
+    params={
+        "pool": Param("architectures ranked per refit (the whole space if no larger)", ge=1,
+                      le=10**7),
+        "top_m": Param("new archs are drawn from the predicted top this many", ge=1, le=10**6),
+    },
+)  # fmt: skip
 class WeakNAS(_PredictorGuided):
     default_predictor_params = {"mlp": {"epochs": 50}}
 

@@ -13,7 +13,7 @@ from searchers.base import Searcher
 from searchers.registry import register_searcher
 
 
-@register_searcher("rs")
+@register_searcher("rs", summary="random search: uniform samples of the space")
 class RandomSearch(Searcher):
     def __init__(self, space: SearchSpace, seed: int | None = 0):
         super().__init__(space, seed)

@@ -1,4 +1,10 @@
-"""The searcher registry: `create(name, space, seed=..., **params)`, `list()`, `register_searcher`.
+"""The searcher registry: `create(name, space, seed=..., **params)`, `list()`, `info()`,
+`register_searcher`.
+
+Follows nas_core.registry's convention: parameters are the keyword arguments of the class's
+`__init__` (types and defaults from the signature; descriptions and bounds from a `param_specs`
+class attribute or `register_searcher(name, params=...)`). `create` checks names and types before
+the constructor runs (which checks ranges it knows); one clear InvalidInputError otherwise.
 
 Kept apart from `searchers/__init__.py` so that modules defining searchers (including
 `searchers.predictor_guided`) can import the decorator without an import cycle.
@@ -7,24 +13,27 @@ Kept apart from `searchers/__init__.py` so that modules defining searchers (incl
 from __future__ import annotations
 
 import builtins
-import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nas_core import spaces
-from nas_core.errors import InvalidInputError
-from nas_core.registry import Registry
+from nas_core.registry import ComponentInfo, Param, Registry
 from nas_core.spaces.base import SearchSpace
 from searchers.base import Searcher
 
-_REGISTRY: Registry[type[Searcher]] = Registry("searcher")
+#: `space` and `seed` are `create`'s own arguments, not listed among a searcher's parameters.
+_REGISTRY: Registry[type[Searcher]] = Registry("searcher", skip=("space", "seed"))
+_SEED = Param("random seed of the searcher", type=int | None, ge=0, default=0, name="seed")
 
 
-def register_searcher(name: str) -> Callable[[type[Searcher]], type[Searcher]]:
-    """Class decorator: make `cls` available as `searchers.create(name, ...)`. Duplicates raise."""
+def register_searcher(
+    name: str, *, summary: str = "", params: Mapping[str, Param] | None = None
+) -> Callable[[type[Searcher]], type[Searcher]]:
+    """Class decorator: make `cls` available as `searchers.create(name, ...)`. Duplicates raise.
+    `params` adds descriptions and bounds to the constructor's keyword arguments."""
 
     def deco(cls: type[Searcher]) -> type[Searcher]:
-        _REGISTRY.register(name)(cls)
+        _REGISTRY.register(name, summary=summary, params=params)(cls)
         cls.registered_name = name  # type: ignore[attr-defined]
         return cls
 
@@ -36,34 +45,33 @@ def get(name: str) -> type[Searcher]:
     return _REGISTRY.get(name)
 
 
-def list() -> builtins.list[str]:  # noqa: A001 - the issue asks for searchers.list()
-    return _REGISTRY.names()
+def list(pattern: str = "*") -> builtins.list[str]:  # noqa: A001 - the issue asks for searchers.list()
+    """Registered searcher names matching a glob `pattern`."""
+    return _REGISTRY.list(pattern)
+
+
+def info(name: str) -> ComponentInfo:
+    """Summary, objectives and every parameter (type, default, description, bounds)."""
+    i = _REGISTRY.info(name)
+    cls = get(name)
+    meta = {"multi_objective": cls.num_objectives > 1 or "num_objectives" in i.params}
+    return ComponentInfo(i.name, i.kind, i.summary, i.params, i.accepts_extra, meta)
 
 
 def params_of(name: str) -> dict[str, Any]:
     """Tunable keyword parameters of searcher `name` with their defaults."""
-    sig = inspect.signature(get(name).__init__)
-    return {
-        p.name: p.default
-        for p in sig.parameters.values()
-        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
-    }
+    return {k: p.default for k, p in _REGISTRY.params(name).items() if not p.required}
 
 
 def create(name: str, space: SearchSpace | str, seed: int | None = 0, **params: Any) -> Searcher:
     """Build searcher `name` over `space` (a SearchSpace or a space name) with its own seed.
 
-    Unknown parameter names raise InvalidInputError listing the valid ones (rather than a bare
-    TypeError from the constructor).
+    Unknown parameter names and values of the wrong type raise one InvalidInputError line listing
+    what is valid (rather than a bare TypeError from the constructor).
     """
     cls = get(name)
+    checked = _REGISTRY.validate(name, params)
+    seed = _SEED.check(seed, f"searcher {name!r}")
     if isinstance(space, str):
         space = spaces.get(space)
-    valid = params_of(name)
-    unknown = sorted(set(params) - set(valid))
-    if unknown:
-        listed = ", ".join(f"{k}={v!r}" for k, v in valid.items()) or "none"
-        raise InvalidInputError(
-            f"searcher {name!r} has no parameter(s) {', '.join(unknown)}; valid: {listed}"
-        )
-    return cls(space, seed=seed, **params)
+    return cls(space, seed=seed, **checked)

@@ -20,10 +20,19 @@ from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
 from searchers._spaces import choices, try_choices
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 
-@register_searcher("reinforce")
+@register_searcher(
+    "reinforce",
+    summary="REINFORCE (Williams 1992): a softmax policy per choice, moving-average baseline",
+    params={
+        "learning_rate": Param("Adam step size of the policy", gt=0, le=10),
+        "ema_momentum": Param("momentum of the reward baseline", ge=0, lt=1),
+        "betas": Param("Adam (beta1, beta2)"),
+        "eps": Param("Adam epsilon", gt=0, le=1),
+    },
+)
 class Reinforce(Searcher):
     needs_choices = True  # one categorical variable per position of Arch.ops
 

@@ -36,7 +36,7 @@ from nas_core.errors import InvalidInputError, UnknownNameError
 from nas_core.spaces.base import SearchSpace
 from searchers._spaces import choices, try_choices
 from searchers.base import Searcher
-from searchers.registry import register_searcher
+from searchers.registry import Param, register_searcher
 
 ENGINES = ("rustuna", "optuna")
 RUSTUNA_EI_CANDIDATES = 24  # fixed in Rustuna's TPESampler (Optuna's default)
@@ -121,7 +121,19 @@ class _RustunaStudy:
         return len(self.study.trials)
 
 
-@register_searcher("tpe")
+@register_searcher(
+    "tpe",
+    summary="Tree-structured Parzen Estimator (Optuna's TPE; the Rustuna engine by default)",
+    params={
+        "engine": Param("TPE implementation (rustuna: the fast Rust port)", choices=ENGINES),
+        "n_startup_trials": Param("random trials before TPE takes over", ge=0, le=10**6),
+        "n_ei_candidates": Param("candidates scored per suggestion (engine='optuna' only)", ge=1,
+                                 le=10**5),
+        "multivariate": Param("model the choices jointly (multivariate TPE)"),
+        "max_mutation_tries": Param("mutations tried to replace an already-seen arch", ge=0,
+                                    le=10**4),
+    },
+)  # fmt: skip
 class TPE(Searcher):
     needs_choices = True  # one categorical variable per position of Arch.ops
 
