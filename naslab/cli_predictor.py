@@ -103,6 +103,10 @@ def train_cmd(
     json_out: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Fit a predictor on N random architectures of a benchmark and save it."""
+    from naslab.validate import check_int, check_seed
+
+    check_seed(seed, "--seed")
+    check_int(test_size, "--test-size", 2)  # a rank correlation needs two held-out archs
     model, report = train_predictor(
         bench,
         predictor,

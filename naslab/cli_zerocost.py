@@ -55,6 +55,13 @@ def score(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Score architectures with zero-cost proxies, in parallel, resuming a previous run."""
+    from naslab.validate import check_int, check_seed
+
+    check_seed(seed, "--seed")
+    check_int(chunk_size, "--chunk-size", 1)
+    check_int(batch_size, "--batch-size", 1)
+    check_int(workers, "--workers", 1)
+    check_int(threads, "--threads", 0)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from nas_core import spaces

@@ -40,9 +40,77 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     if "index" not in df.columns or not proxy_columns(df):
         raise DataFormatError(
             f"{p} is not a zero-cost scores table: needs an 'index' column and proxy columns, "
-            f"has {', '.join(df.columns)}"
+            f"has {', '.join(map(str, df.columns))}"
+        )
+    if not pd.api.types.is_integer_dtype(df["index"]):
+        raise DataFormatError(
+            f"{p}: column 'index' must hold the space's integer indices, has dtype "
+            f"{df['index'].dtype}"
         )
     return df
+
+
+def ops_tuples(df: pd.DataFrame, path: str | Path) -> list[tuple[int, ...]]:
+    """The 'ops' column ("2,2,0,2,2,3" per row) as int tuples; DataFormatError if garbled."""
+    from nas_core.errors import DataFormatError
+
+    out = []
+    for k, s in enumerate(df["ops"].tolist()):
+        try:
+            out.append(tuple(int(o) for o in str(s).split(",")))
+        except ValueError:
+            raise DataFormatError(
+                f"{path}: row {k} of column 'ops' is {s!r}, not comma-separated op ids"
+            ) from None
+    return out
+
+
+def scores_space(df: pd.DataFrame, path: str | Path, candidates: list[str]) -> str | None:
+    """The space of the architectures in a scores table: its 'space' column where it has one,
+    else the first of `candidates` in which every row's 'ops' spell the row's 'index'; None when
+    the table says too little to tell (no 'ops' column) or no candidate fits."""
+    from nas_core import spaces
+    from nas_core.errors import DataFormatError, NaslabError
+
+    if "space" in df.columns:
+        names = sorted({str(v) for v in df["space"].unique()})
+        if len(names) != 1:
+            raise DataFormatError(f"{path} mixes architectures of spaces {', '.join(names)}")
+        return names[0]
+    if "ops" not in df.columns or not len(df):
+        return None
+    ops, index = ops_tuples(df, path), df["index"].to_numpy(np.int64)
+    for name in candidates:
+        try:
+            if np.array_equal(spaces.get(name).indices(ops), index):
+                return name
+        except NaslabError:  # does not parse there, or the space is not installed
+            continue
+    return None
+
+
+def check_same_space(df: pd.DataFrame, path: str | Path, bench: Any) -> None:
+    """Refuse scores of one space against a benchmark of another: both are keyed by their own
+    space's index, so matching rows by index would pair unrelated architectures."""
+    from nas_core import spaces
+    from nas_core.errors import InvalidInputError
+
+    want = bench.space.name
+    others = [n for n in spaces.names() if n != want]
+    found = scores_space(df, path, [want, *others])
+    if found is None:
+        if "ops" in df.columns or "space" in df.columns:
+            raise InvalidInputError(
+                f"the architectures in {path} (columns 'ops' and 'index') are not architectures "
+                f"of space {want!r}, which benchmark {bench.name!r} is over"
+            )
+        return  # a hand-made table with indices only: nothing to check against
+    if found != want:
+        raise InvalidInputError(
+            f"{path} holds scores of space {found!r}, but benchmark {bench.name!r} is over space "
+            f"{want!r}: their indices name different architectures; correlate against a "
+            f"benchmark of space {found!r}"
+        )
 
 
 _F32_MAX = float(np.finfo(np.float32).max)
@@ -111,6 +179,11 @@ def correlate(
     Archs whose proxy value or truth is not finite are left out of that proxy's row (counted
     in `n_dropped`). Proxies where lower is better are negated first (`orient`)."""
     from nas_core.metrics import bootstrap_ci, kendall_tau, precision_at_k, spearman_rho
+    from naslab.validate import check_resamples, check_seed, check_top_k
+
+    check_resamples(n_resamples, "n_resamples")
+    check_seed(seed)
+    top_k = check_top_k(top_k, int(np.isfinite(np.asarray(truth, dtype=np.float64)).sum()))
 
     def p_at_k(t: np.ndarray, p: np.ndarray) -> float:
         return precision_at_k(t, p, k=top_k)
@@ -156,23 +229,25 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def _truth(
-    bench_name: str,
-    bench_path: str | None,
-    preset: str | None,
-    metric: str | None,
-    dataset: str,
-    indices: np.ndarray,
-) -> tuple[np.ndarray, str]:
+def _load_truth_bench(bench_name: str, bench_path: str | None, preset: str | None) -> Any:
     import benchmarks
-    from nas_core.errors import NotInBenchmarkError
 
     opts: dict[str, Any] = {}
     if bench_path:
         opts["path"] = bench_path
     if preset:
         opts["preset"] = preset
-    bench = benchmarks.load(bench_name, **opts)
+    return benchmarks.load(bench_name, **opts)
+
+
+def _truth(
+    bench: Any,
+    metric: str | None,
+    dataset: str,
+    indices: np.ndarray,
+) -> tuple[np.ndarray, str]:
+    from nas_core.errors import NotInBenchmarkError
+
     if metric is None:
         metric = bench.metrics(dataset)[0].name
     archs = [bench.space.from_index(int(i)) for i in indices]
@@ -213,14 +288,23 @@ def proxies(
     from rich.table import Table
 
     import zerocost
+    from nas_core.errors import InvalidInputError
     from nas_core.networks import is_disconnected
+    from naslab.validate import check_resamples, check_seed, check_top_k
 
+    check_resamples(resamples, "--resamples")
+    check_seed(seed, "--seed")
+    check_top_k(top_k, what="--top-k")
     df = read_scores(scores).sort_values("index").reset_index(drop=True)
+    bench_obj = _load_truth_bench(bench, bench_path, preset)
+    check_same_space(df, scores, bench_obj)
     if exclude_disconnected:
-        keep = [not is_disconnected(tuple(int(o) for o in s.split(","))) for s in df["ops"]]
-        df = df[np.asarray(keep)].reset_index(drop=True)
+        if "ops" not in df.columns:
+            raise InvalidInputError(f"--exclude-disconnected needs the 'ops' column of {scores}")
+        keep = [not is_disconnected(t) for t in ops_tuples(df, scores)]
+        df = df[np.asarray(keep, dtype=bool)].reset_index(drop=True)
     names = proxy_columns(df)
-    truth, metric = _truth(bench, bench_path, preset, metric, dataset, df["index"].to_numpy())
+    truth, metric = _truth(bench_obj, metric, dataset, df["index"].to_numpy())
     orient = {n: zerocost.get(n).higher_is_better for n in names if n in zerocost.names()}
     table = correlate(
         df, truth, names, top_k=top_k, n_resamples=resamples, seed=seed, orient=orient

@@ -131,3 +131,123 @@ def test_benchmark_frame_logs_values_beyond_float32():
     assert set(names) == {"log_synflow", "naswot"}
     assert frame["log_synflow"].iloc[0] == pytest.approx(np.log(1e50))
     assert np.isnan(frame["log_synflow"].iloc[2]) and np.isnan(frame["naswot"].iloc[2])
+
+
+def _scores_file(tmp_path, space="nb201", n=40, **extra_cols):
+    """A scores table as `zerocost score` writes it (index, ops, proxy columns), made by hand."""
+    from nas_core import spaces
+
+    sp = spaces.get(space)
+    idx = np.sort(np.random.default_rng(0).choice(sp.size, n, replace=False))
+    archs = sp.archs_at(idx)
+    df = pd.DataFrame(
+        {
+            "index": idx,
+            "ops": [",".join(map(str, a.ops)) for a in archs],
+            "status": ["ok"] * n,
+            "synflow": np.linspace(0, 1, n),
+            "synflow_seconds": [0.01] * n,
+            **extra_cols,
+        }
+    )
+    p = tmp_path / f"{space}.parquet"
+    df.to_parquet(p, index=False)
+    return p
+
+
+def _proxies(tmp_path, scores, *args):
+    return runner.invoke(
+        app,
+        ["correlate", "proxies", "--scores", str(scores), "--resamples", "20"]
+        + ["--out", str(tmp_path / "out"), *args],
+    )
+
+
+def test_scores_of_another_space_are_refused(tmp_path):
+    pytest.importorskip("nas_bench_graph", reason="the nbgraph benchmark needs nas-bench-graph")
+    scores = _scores_file(tmp_path)
+    r = _proxies(tmp_path, scores, "--bench", "nbgraph", "--dataset", "cora")
+    assert r.exit_code == 2, r.output
+    assert "space 'nb201'" in r.output and "space 'nbgraph'" in r.output
+    assert "Spearman" not in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "out" / "correlations.csv").exists()
+    # and the other way round: nbgraph scores against an nb201 benchmark
+    r = _proxies(tmp_path, _scores_file(tmp_path, "nbgraph"), "--bench", "analognas")
+    assert r.exit_code == 2 and "space 'nbgraph'" in r.output and "'nb201'" in r.output, r.output
+
+
+def test_scores_whose_ops_do_not_match_their_index_are_refused(tmp_path):
+    scores = _scores_file(tmp_path)
+    df = pd.read_parquet(scores)
+    df["index"] = df["index"][::-1].to_numpy()  # ops and index disagree: not this space's numbering
+    df.to_parquet(scores, index=False)
+    r = _proxies(tmp_path, scores, "--bench", "analognas")
+    assert r.exit_code == 2 and "are not architectures of space 'nb201'" in r.output, r.output
+
+
+def test_scores_of_the_same_space_correlate(tmp_path):
+    r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["archs"] == 40
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--top-k", "40"], "not smaller than the sample (40 architectures)"),
+        (["--top-k", "1.5"], "must be whole"),
+        (["--top-k", "0"], "--top-k must be a fraction"),
+        (["--top-k", "nan"], "--top-k must be a fraction"),
+        (["--resamples", "0"], "--resamples must be >= 1, got 0"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    ],
+)
+def test_proxies_bad_numbers_are_one_clear_line(tmp_path, args, message):
+    r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas", *args)
+    assert r.exit_code == 2, r.output
+    assert message in r.output and "Traceback" not in r.output
+
+
+def test_correlate_function_refuses_bad_numbers():
+    from nas_core.errors import InvalidInputError
+
+    df = pd.DataFrame({"p": np.arange(10.0)})
+    truth = np.arange(10.0)
+    for kw, msg in (
+        ({"top_k": 10}, "not smaller than the sample"),
+        ({"n_resamples": 0}, "n_resamples must be >= 1"),
+        ({"seed": -3}, "seed must be >= 0"),
+    ):
+        with pytest.raises(InvalidInputError, match=msg):
+            correlate(df, truth, ["p"], **kw)
+    assert correlate(df, truth, ["p"], top_k=3, n_resamples=10)["p@top3"].iloc[0] == 1.0
+
+
+def test_garbled_scores_file_is_a_format_error(tmp_path):
+    scores = _scores_file(tmp_path)
+    df = pd.read_parquet(scores)
+    df.loc[3, "ops"] = "2,x,0"
+    df.to_parquet(scores, index=False)
+    r = _proxies(tmp_path, scores, "--bench", "analognas")
+    assert r.exit_code == 2 and "row 3 of column 'ops'" in r.output, r.output
+    df["index"] = df["index"].astype(float) + 0.5
+    df.to_parquet(scores, index=False)
+    r = _proxies(tmp_path, scores, "--bench", "analognas")
+    assert r.exit_code == 2 and "integer indices" in r.output, r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chunk-size", "0"], "--chunk-size must be >= 1, got 0"),
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--workers", "0"], "--workers must be >= 1, got 0"),
+        (["--threads", "-2"], "--threads must be >= 0, got -2"),
+    ],
+)
+def test_score_bad_numbers_are_one_clear_line(tmp_path, args, message):
+    out = tmp_path / "x.parquet"
+    r = runner.invoke(app, ["zerocost", "score", "--archs", "3", "--out", str(out), *args])
+    assert r.exit_code == 2, r.output
+    assert message in r.output and "Traceback" not in r.output
+    assert not out.exists()
