@@ -10,7 +10,15 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.base import Benchmark, MetricInfo, TabularBenchmark
+from benchmarks.base import (
+    ROLES,
+    Benchmark,
+    CostInfo,
+    FiniteBenchmark,
+    MetricInfo,
+    TabularBenchmark,
+    is_finite,
+)
 from nas_core.registry import Registry
 
 _REGISTRY: Registry[Callable[..., Benchmark]] = Registry("benchmark")
@@ -102,9 +110,13 @@ def join(*parts: Benchmark, name: str | None = None) -> Benchmark:
 
 
 __all__ = [
+    "ROLES",
     "Benchmark",
+    "CostInfo",
+    "FiniteBenchmark",
     "MetricInfo",
     "TabularBenchmark",
+    "is_finite",
     "join",
     "list",
     "load",

@@ -1,8 +1,12 @@
 """The one query API over tabular and surrogate benchmarks.
 
-`Benchmark` is the protocol every benchmark satisfies; `TabularBenchmark` implements it over a
-`TableStore` (a dense float32 table keyed by the space's index), which is what every embedded and
-file-backed benchmark converts its source into.
+`Benchmark` is the core every benchmark meets: a space, datasets, described metrics, `query`,
+`cost` and `cost_info`. `FiniteBenchmark` adds what only a benchmark holding a finite table of
+architectures has: `archs`, `optimum`, `best_arch`, `to_frame`. A benchmark over an open space (a
+surrogate, a supernet) is a plain `Benchmark`: it has no optimum, and studies check `is_finite`
+before asking for one. `TabularBenchmark` implements `FiniteBenchmark` over a `TableStore` (a
+dense float32 table keyed by the space's index), which is what every embedded and file-backed
+benchmark converts its source into.
 
 Querying: `query(archs, metric, dataset, *, epoch=None, seed=None)`.
 - `archs` is one architecture (an `Arch`, an int index, a string, or an op *tuple*) -> a float; or a
@@ -10,6 +14,10 @@ Querying: `query(archs, metric, dataset, *, epoch=None, seed=None)`.
   batches and tuples are always single architectures.
 - `dataset=None` means the benchmark's default dataset; `epoch=None` the final (or only) value;
   `seed=None` the mean over seeds.
+
+Every metric is described by a `MetricInfo` with a `role` (what kind of quantity it is, see
+`ROLES`), the data `split` it is measured on, and its `Provenance` (who produced the numbers).
+Cost is described by a `CostInfo`.
 """
 
 from __future__ import annotations
@@ -24,21 +32,103 @@ from benchmarks.store import ColumnKey, TableStore
 from nas_core import spaces
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError, NotInBenchmarkError, UnknownNameError
+from nas_core.provenance import Provenance
 from nas_core.spaces.base import SearchSpace
 
 if TYPE_CHECKING:  # pandas is imported lazily: a warm load must not pay for it
     import pandas as pd
 
+#: role -> what a metric of that role is. Studies pick their default metrics from roles.
+ROLES: dict[str, str] = {
+    "objective": "an accuracy-like quantity to optimise (accuracy, ROC-AUC, ...)",
+    "proxy": "a zero-cost or other proxy score that estimates an objective",
+    "hardware": "a hardware-dependent quantity: latency, energy, memory, or accuracy measured on "
+    "(simulated) target hardware",
+    "train_time": "time spent training the network",
+    "compute_time": "time spent computing another value (a proxy score, an evaluation pass)",
+    "size": "model size: parameters or FLOPs",
+    "loss": "a loss value (cross-entropy, ...)",
+    "uncertainty": "the spread (e.g. standard deviation) of another metric, not to optimise",
+}
+#: Data splits a metric can be measured on (None: not tied to a split, e.g. latency).
+SPLITS = ("train", "valid", "test")
+
+#: Provenance of metrics naslab knows nothing about (a MetricInfo built without one).
+UNSTATED = Provenance("unstated", "not stated by the benchmark")
+
 
 @dataclass(frozen=True)
 class MetricInfo:
+    """A metric's description: `role` (one of `ROLES`), `split` (one of `SPLITS` or None) and
+    `provenance` (where the values come from)."""
+
     name: str
     description: str
     unit: str = ""
     higher_is_better: bool = True
+    role: str = "objective"
+    split: str | None = None
+    provenance: Provenance = UNSTATED
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise InvalidInputError(
+                f"metric {self.name!r}: role must be one of {', '.join(ROLES)}, got {self.role!r}"
+            )
+        if self.split is not None and self.split not in SPLITS:
+            raise InvalidInputError(
+                f"metric {self.name!r}: split must be one of {', '.join(SPLITS)} or None, got "
+                f"{self.split!r}"
+            )
+        if not isinstance(self.provenance, Provenance):
+            object.__setattr__(self, "provenance", Provenance.from_any(self.provenance))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: CostInfo kinds.
+COST_KINDS: dict[str, str] = {
+    "measured_training_time": "training time measured when the benchmark was built",
+    "unit": "one simulated second per query (the benchmark records no training time)",
+    "predicted_training_time": "training time predicted by a model",
+}
+
+
+@dataclass(frozen=True)
+class CostInfo:
+    """What `Benchmark.cost` charges.
+
+    `kind` is one of `COST_KINDS`; `unit` is always seconds today; `epoch_dependent` says whether
+    `cost(..., epoch=e)` depends on `e`; `continues` whether a longer run continues a shorter one
+    (per-epoch curves of one schedule: reaching epoch 200 after epoch 12 costs the difference)
+    rather than retraining from scratch (separate schedules: each epoch count is its own run).
+    """
+
+    kind: str
+    description: str
+    unit: str = "s"
+    epoch_dependent: bool = False
+    continues: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in COST_KINDS:
+            raise InvalidInputError(
+                f"cost kind must be one of {', '.join(COST_KINDS)}, got {self.kind!r}"
+            )
+        if not self.description:
+            raise InvalidInputError("CostInfo needs a description")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def unit_cost(note: str = "") -> CostInfo:
+    """The CostInfo of a benchmark without training times."""
+    extra = f" ({note})" if note else ""
+    return CostInfo(
+        "unit", f"unit cost: 1 simulated second per query; no measured training time{extra}"
+    )
 
 
 def is_single(archs: Any) -> bool:
@@ -49,7 +139,12 @@ def is_single(archs: Any) -> bool:
 
 
 class Benchmark(ABC):
-    """What every benchmark offers. See the module docstring for the query conventions."""
+    """The core every benchmark meets (see the module docstring for the query conventions).
+
+    Implement `datasets`, `metrics`, `query`, `cost` and `cost_info`, and set `name` and `space`.
+    Nothing here assumes the space is finite or tabulated: `has_optimum` is False unless the
+    benchmark is a `FiniteBenchmark`.
+    """
 
     name: str = ""
     space: SearchSpace
@@ -57,6 +152,8 @@ class Benchmark(ABC):
     citation: str = ""
     licence: str = ""
     description: str = ""
+    #: Whether `optimum`/`best_arch` exist (True only for `FiniteBenchmark`).
+    has_optimum: bool = False
 
     @property
     @abstractmethod
@@ -81,31 +178,17 @@ class Benchmark(ABC):
     ) -> Any: ...
 
     @abstractmethod
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
-        """Simulated seconds it takes to obtain a query's answer (float for one, array for many)."""
+    def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
+        """Simulated seconds it takes to obtain a query's answer at `epoch` (None: the final
+        value), a float for one arch, an array for many; `cost_info` says what it is."""
 
     @abstractmethod
+    def cost_info(self, dataset: str | None = None, *, epoch: int | None = None) -> CostInfo:
+        """What `cost` charges on `dataset`."""
+
     def cost_source(self, dataset: str | None = None) -> str:
-        """Where `cost` comes from, in words."""
-
-    @abstractmethod
-    def archs(self) -> list[Arch]:
-        """Every architecture the benchmark holds values for."""
-
-    @abstractmethod
-    def optimum(
-        self, metric: str, dataset: str | None = None, *, epoch: int | None = None
-    ) -> float:
-        """Best value of `metric` over the table (max or min according to the metric)."""
-
-    @abstractmethod
-    def best_arch(
-        self, metric: str, dataset: str | None = None, *, epoch: int | None = None
-    ) -> Arch: ...
-
-    @abstractmethod
-    def to_frame(self) -> pd.DataFrame:
-        """The whole table, one row per architecture."""
+        """Where `cost` comes from, in words (`cost_info(dataset).description`)."""
+        return self.cost_info(dataset).description
 
     def epochs(self, metric: str, dataset: str | None = None) -> list[int | None]:
         """The epochs at which `metric` is available (None: only a final value)."""
@@ -128,19 +211,25 @@ class Benchmark(ABC):
             )
         return dataset
 
+    def num_archs(self) -> int | None:
+        """How many architectures the benchmark holds values for (None: an open space)."""
+        return None
+
     def info(self) -> dict[str, Any]:
         """Everything `naslab bench info` shows."""
         return {
             "name": self.name,
             "space": self.space.name,
             "space_size": self.space.size,
-            "num_archs": len(self.archs()),
+            "num_archs": self.num_archs(),
+            "finite": is_finite(self),
             "is_surrogate": self.is_surrogate,
             "description": self.description,
             "datasets": {
                 ds: {
                     "metrics": [m.to_dict() for m in self.metrics(ds)],
                     "cost_source": self.cost_source(ds),
+                    "cost": self.cost_info(ds).to_dict(),
                 }
                 for ds in self.datasets
             },
@@ -149,12 +238,54 @@ class Benchmark(ABC):
         }
 
 
-class TabularBenchmark(Benchmark):
+class FiniteBenchmark(Benchmark):
+    """A benchmark holding values for a finite, listed set of architectures: it can name them,
+    its best value (`optimum`), the architecture holding it, and export its whole table."""
+
+    has_optimum = True
+
+    @abstractmethod
+    def archs(self, dataset: str | None = None) -> list[Arch]:
+        """Every architecture the benchmark holds values for (on `dataset`, if given)."""
+
+    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
+        """Space indices of `archs(dataset)`."""
+        return self.space.indices(self.archs(dataset))
+
+    def num_archs(self) -> int | None:
+        return len(self.arch_indices())
+
+    @abstractmethod
+    def optimum(
+        self, metric: str, dataset: str | None = None, *, epoch: int | None = None
+    ) -> float:
+        """Best value of `metric` over the table (max or min according to the metric)."""
+
+    @abstractmethod
+    def best_arch(
+        self, metric: str, dataset: str | None = None, *, epoch: int | None = None
+    ) -> Arch: ...
+
+    @abstractmethod
+    def to_frame(self) -> pd.DataFrame:
+        """The whole table, one row per architecture."""
+
+
+def is_finite(bench: Benchmark) -> bool:
+    """Whether `bench` holds a finite table (archs, optimum, best_arch, to_frame)."""
+    return isinstance(bench, FiniteBenchmark)
+
+
+class TabularBenchmark(FiniteBenchmark):
     """A benchmark over a `TableStore`.
 
-    `metric_infos` describes each metric name; `cost_metric` names, per dataset, the metric that
-    holds the real training time in seconds (used by `cost`); datasets without one cost 1 simulated
-    second per query, and `cost_source` says so.
+    `metric_infos` describes each metric name. `cost_metric` names, per dataset, the metric that
+    holds the real training time in seconds (used by `cost`; `cost(..., epoch=e)` reads it at epoch
+    e where it has per-epoch values); `cost_per_epoch_metric` names a metric holding seconds per
+    epoch, so that `cost(..., epoch=e)` charges e epochs where the training-time metric has no
+    value at e. `cost_continues` says whether the per-epoch times are one schedule's curve (a
+    longer run continues a shorter one) or each epoch count is its own run. Datasets without a
+    cost metric cost 1 simulated second per query, and `cost_info` says so.
     """
 
     def __init__(
@@ -169,6 +300,8 @@ class TabularBenchmark(Benchmark):
         cost_metric: dict[str, str] | None = None,
         cost_note: str = "",
         default_dataset: str | None = None,
+        cost_per_epoch_metric: dict[str, str] | None = None,
+        cost_continues: bool = False,
     ):
         self.name = name
         self.store = store
@@ -177,6 +310,8 @@ class TabularBenchmark(Benchmark):
         self._infos = metric_infos
         self._cost_metric = cost_metric or {}
         self._cost_note = cost_note
+        self._cost_per_epoch = cost_per_epoch_metric or {}
+        self._cost_continues = cost_continues
         self._col: dict[ColumnKey, int] = {c: k for k, c in enumerate(store.columns)}
         ds: dict[str, None] = {}
         self._metrics_of: dict[str, dict[str, None]] = {}
@@ -257,11 +392,14 @@ class TabularBenchmark(Benchmark):
                 return row
         return int(self.rows(np.asarray([i]))[0])
 
-    def archs(self) -> list[Arch]:
-        return self.space.archs_at(self.store.index)
+    def archs(self, dataset: str | None = None) -> list[Arch]:
+        """Every architecture in the table (a dense table holds them all on every dataset)."""
+        return self.space.archs_at(self.arch_indices(dataset))
 
-    def arch_indices(self) -> np.ndarray:
+    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
         """Space indices of `archs()`, without making `Arch` objects (cheap in time and memory)."""
+        if dataset is not None:
+            self._dataset(dataset)
         return np.asarray(self.store.index)
 
     # --- queries ----------------------------------------------------------------------------
@@ -299,24 +437,59 @@ class TabularBenchmark(Benchmark):
             return float(self._values[col, self._row(archs)])
         return self._values[col].take(self.rows(archs))
 
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
-        d = self._dataset(dataset)
+    def _cost_column(self, d: str, epoch: int | None) -> tuple[str | None, float]:
+        """(metric to read, factor) for the cost of `epoch` on dataset `d`; (None, 1) = unit."""
         metric = self._cost_metric.get(d)
+        if metric is None or epoch is None or epoch in self._epochs_of[(d, metric)]:
+            return metric, 1.0
+        per_epoch = self._cost_per_epoch.get(d)
+        if per_epoch is not None:
+            if epoch < 1:
+                raise InvalidInputError(f"epoch must be >= 1, got {epoch}")
+            return per_epoch, float(epoch)
+        valid = sorted(e for e in self._epochs_of[(d, metric)] if e is not None)
+        raise InvalidInputError(
+            f"benchmark {self.name!r} records training time on {d!r} only at epochs "
+            f"{valid or 'final (epoch=None)'}, not at epoch {epoch}, and no time per epoch"
+        )
+
+    def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
+        d = self._dataset(dataset)
+        metric, factor = self._cost_column(d, epoch)
         if metric is None:
             if is_single(archs):
                 self._row(archs)
                 return 1.0
             return np.ones(len(self.rows(archs)), dtype=np.float64)
-        out = self.query(archs, metric, d)
-        return float(out) if is_single(archs) else out.astype(np.float64)
+        read_at = epoch if factor == 1.0 else None
+        out = self.query(archs, metric, d, epoch=read_at)
+        if is_single(archs):
+            return float(out) * factor
+        return out.astype(np.float64) * factor
 
-    def cost_source(self, dataset: str | None = None) -> str:
+    def cost_info(self, dataset: str | None = None, *, epoch: int | None = None) -> CostInfo:
         d = self._dataset(dataset)
         metric = self._cost_metric.get(d)
         if metric is None:
-            note = f" ({self._cost_note})" if self._cost_note else ""
-            return f"unit cost: 1 simulated second per query; no measured training time{note}"
-        return f"measured training time: metric {metric!r} of dataset {d!r}"
+            return unit_cost(self._cost_note)
+        per_epoch = self._cost_per_epoch.get(d)
+        eps = self._epochs_of[(d, metric)]
+        dependent = per_epoch is not None or len(eps) > 1
+        text = f"measured training time: metric {metric!r} of dataset {d!r}"
+        if len(eps) > 1:
+            text += " at the queried epoch" + (
+                " (cumulative seconds of one schedule)" if self._cost_continues else ""
+            )
+        if per_epoch is not None:
+            text += f"; at an epoch it does not hold, epoch x {per_epoch!r} (seconds per epoch)" + (
+                "" if self._cost_continues else ", each epoch count trained from scratch"
+            )
+        return CostInfo(
+            "measured_training_time",
+            text,
+            epoch_dependent=dependent,
+            continues=self._cost_continues and dependent,
+        )
 
     def _full_column(self, metric: str, dataset: str | None, epoch: int | None) -> np.ndarray:
         return np.asarray(self._values[self._column(metric, dataset, epoch, None)])

@@ -7,7 +7,8 @@ epoch) resolves once, through a dict, to the part that holds it, so a single-arc
 dict lookup more than querying the part itself.
 
 Rules:
-- All parts must share one space (else InvalidInputError).
+- All parts must share one space and hold finite tables (`FiniteBenchmark`; else
+  InvalidInputError): the join is keyed on the architectures the parts list.
 - Datasets are the union, in part order; the default dataset is the first part's.
 - A metric with the same name on the same dataset in two parts merges when their epochs differ
   (a 200-epoch and a 12-epoch table give one `test_acc` with epochs [12, 200], default the final
@@ -17,19 +18,21 @@ Rules:
 - `archs()` is the union of the parts' archs. An arch missing from one part raises
   NotInBenchmarkError for that part's metrics only (the message names the part).
 - `cost` comes from the first part with measured training time for the dataset (a part whose
-  `cost_source` starts with "measured"); otherwise one simulated second per query, for any arch
-  the joined benchmark holds.
+  `cost_info` is not a unit cost), with its `CostInfo`; otherwise one simulated second per query,
+  for any arch the joined benchmark holds.
+- Every metric keeps its part's `MetricInfo` (role, split, provenance); only a clash renames it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.base import Benchmark, MetricInfo, is_single
+from benchmarks.base import Benchmark, CostInfo, FiniteBenchmark, MetricInfo, is_single, unit_cost
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError, NotInBenchmarkError, UnknownNameError
 
@@ -38,13 +41,18 @@ SEP = ":"
 _Target = tuple[Benchmark, str]  # part, the metric's name in that part
 
 
-class JoinedBenchmark(Benchmark):
+class JoinedBenchmark(FiniteBenchmark):
     def __init__(self, parts: Sequence[Benchmark], name: str | None = None):
         if len(parts) < 1:
             raise InvalidInputError("join needs at least one benchmark")
         for p in parts:
             if not isinstance(p, Benchmark):
                 raise InvalidInputError(f"join takes Benchmark objects, got {type(p).__name__}")
+            if not isinstance(p, FiniteBenchmark):
+                raise InvalidInputError(
+                    f"join needs benchmarks with a finite table; {p.name!r} is over an open space "
+                    "(it has no list of architectures to join on)"
+                )
         spaces_ = {p.space.name for p in parts}
         if len(spaces_) > 1:
             raise InvalidInputError(
@@ -101,9 +109,7 @@ class JoinedBenchmark(Benchmark):
                         self._routes[key] = {}
                         self._order[d].append(name)
                         base = infos[(id(part), d, m)]
-                        self._infos[key] = MetricInfo(
-                            name, base.description, base.unit, base.higher_is_better
-                        )
+                        self._infos[key] = replace(base, name=name)
                     self._routes[key][e] = (part, pm)
         # epoch=None: the part's own final value when only one part holds the metric, else the
         # latest epoch's part (a final-only column counts as latest).
@@ -180,21 +186,17 @@ class JoinedBenchmark(Benchmark):
         cache = self.__dict__.setdefault("_cost_parts", {})
         if d not in cache:
             cache[d] = next(
-                (
-                    p
-                    for p in self.parts
-                    if d in p.datasets and p.cost_source(d).startswith("measured")
-                ),
+                (p for p in self.parts if d in p.datasets and p.cost_info(d).kind != "unit"),
                 None,
             )
         return cache[d]
 
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
+    def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
         d = self._dataset(dataset)
         part = self._cost_part(d)
         if part is not None:
             try:
-                return part.cost(archs, d)
+                return part.cost(archs, d, epoch=epoch)
             except NotInBenchmarkError as err:
                 raise NotInBenchmarkError(
                     f"cost on {d!r} comes from part {part.name!r} of {self.name!r}: {err}"
@@ -208,31 +210,34 @@ class JoinedBenchmark(Benchmark):
             )
         return 1.0 if is_single(archs) else np.ones(len(idx), dtype=np.float64)
 
-    def cost_source(self, dataset: str | None = None) -> str:
+    def cost_info(self, dataset: str | None = None, *, epoch: int | None = None) -> CostInfo:
         d = self._dataset(dataset)
         part = self._cost_part(d)
         if part is None:
-            return (
-                "unit cost: 1 simulated second per query; no part has measured training time "
-                f"on {d!r}"
-            )
-        return f"from part {part.name!r}: {part.cost_source(d)}"
+            return unit_cost(f"no part has measured training time on {d!r}")
+        info = part.cost_info(d, epoch=epoch)
+        return replace(info, description=f"from part {part.name!r}: {info.description}")
 
     @property
     def _index(self) -> np.ndarray:
         cached = self.__dict__.get("_index_cache")
         if cached is None:
-            cached = np.unique(np.concatenate([self.space.indices(p.archs()) for p in self.parts]))
+            cached = np.unique(np.concatenate([p.arch_indices() for p in self.parts]))  # type: ignore[attr-defined]
             self.__dict__["_index_cache"] = cached
         return cached
 
-    def archs(self) -> list[Arch]:
-        """The union of the parts' architectures, in the space's index order."""
-        return self.space.archs_at(self._index)
+    def archs(self, dataset: str | None = None) -> list[Arch]:
+        """The union of the parts' architectures (on `dataset`: of the parts holding it), in the
+        space's index order."""
+        return self.space.archs_at(self.arch_indices(dataset))
 
-    def arch_indices(self) -> np.ndarray:
-        """Space indices of `archs()`, without making `Arch` objects."""
-        return np.asarray(self._index)
+    def arch_indices(self, dataset: str | None = None) -> np.ndarray:
+        """Space indices of `archs(dataset)`, without making `Arch` objects."""
+        if dataset is None:
+            return np.asarray(self._index)
+        d = self._dataset(dataset)
+        held = [p.arch_indices(d) for p in self.parts if d in p.datasets]  # type: ignore[attr-defined]
+        return np.unique(np.concatenate(held))
 
     def optimum(
         self, metric: str, dataset: str | None = None, *, epoch: int | None = None

@@ -19,7 +19,9 @@ the 200-epoch schedule is not):
   `ImageNet16-120` (valid = `x-valid`, test = `x-test`);
 - per epoch e = 1..E (the value after e epochs of training, i.e. the package's `iepoch = e - 1`):
   `train_acc`, `train_loss`, `valid_acc`, `valid_loss`, `test_acc`, `test_loss` (mean over seeds),
-  and `train_time` (cumulative training seconds up to epoch e), which is the benchmark's `cost`;
+  and `train_time` (cumulative training seconds up to epoch e), which is the benchmark's `cost`:
+  `cost(..., epoch=e)` charges the measured seconds up to epoch e of the loaded schedule (the
+  12-epoch schedule's final value costs its 12 epochs, not the 200-epoch run's time);
 - final values per seed (`seed=777`, ...; `epoch=None` or E), and final-only `flops` (M),
   `params` (MB), `latency` (s), `eval_time` (total seconds of evaluating on the test split).
 
@@ -41,6 +43,7 @@ from benchmarks.store import ColumnKey, TableStore
 from benchmarks.table import SparseTabularBenchmark
 from nas_core import spaces
 from nas_core.errors import DataFormatError, InvalidInputError, MissingFileError
+from nas_core.provenance import Provenance
 
 VERSION = 1
 FILE_NAME = "NAS-Bench-201-v1_1-096897.pth"
@@ -66,6 +69,8 @@ PER_EPOCH = ("train_acc", "train_loss", "valid_acc", "valid_loss", "test_acc", "
 
 def _metric_infos(schedule: int) -> dict[str, MetricInfo]:
     sched = f"{schedule}-epoch schedule"
+    source = f"NAS-Bench-201 (Dong & Yang, ICLR 2020): the authors' training, {sched}"
+    seeds = "mean over the seeds the file holds for the arch (seed=... gives one)"
     infos = {}
     for m in PER_EPOCH:
         split, what = m.split("_")
@@ -76,16 +81,53 @@ def _metric_infos(schedule: int) -> dict[str, MetricInfo]:
             f"epoch e of the {sched} (mean over seeds unless seed= is given)",
             unit,
             what == "acc",
+            role="objective" if what == "acc" else "loss",
+            split=split,
+            provenance=Provenance("measured", source, f"per epoch; {seeds}"),
         )
     infos["train_time"] = MetricInfo(
-        "train_time", f"cumulative training seconds up to epoch e ({sched})", "s", False
+        "train_time",
+        f"cumulative training seconds up to epoch e ({sched})",
+        "s",
+        False,
+        role="train_time",
+        provenance=Provenance(
+            "measured", source, f"per-epoch training seconds summed up to epoch e; {seeds}"
+        ),
     )
     infos["eval_time"] = MetricInfo(
-        "eval_time", f"total seconds spent evaluating on the test split ({sched})", "s", False
+        "eval_time",
+        f"total seconds spent evaluating on the test split ({sched})",
+        "s",
+        False,
+        role="compute_time",
+        split="test",
+        provenance=Provenance("measured", source, "the file's T-<test split>@total"),
     )
-    infos["flops"] = MetricInfo("flops", "FLOPs of the network (millions)", "MFLOPs", False)
-    infos["params"] = MetricInfo("params", "parameters (MB, as the file records)", "MB", False)
-    infos["latency"] = MetricInfo("latency", "inference latency recorded in the file", "s", False)
+    infos["flops"] = MetricInfo(
+        "flops",
+        "FLOPs of the network (millions)",
+        "MFLOPs",
+        False,
+        role="size",
+        provenance=Provenance("computed", source, "the file's compute costs ('flops')"),
+    )
+    infos["params"] = MetricInfo(
+        "params",
+        "parameters (MB, as the file records)",
+        "MB",
+        False,
+        role="size",
+        provenance=Provenance("computed", source, "the file's compute costs ('params')"),
+    )
+    infos["latency"] = MetricInfo(
+        "latency",
+        "inference latency recorded in the file",
+        "s",
+        False,
+        role="hardware",
+        provenance=Provenance("measured", source, "the file's compute costs ('latency')"),
+    )
     return infos
 
 
@@ -262,5 +304,6 @@ def load(
         description=f"NAS-Bench-201 ({src.name}), {schedule}-epoch schedule: per-epoch "
         "train/valid/test accuracy and loss, training times, FLOPs, params, latency",
         cost_metric={c[0]: "train_time" for c in store.columns if c[1] == "train_time"},
+        cost_continues=True,
         default_dataset="cifar10" if any(c[0] == "cifar10" for c in store.columns) else None,
     )

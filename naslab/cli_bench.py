@@ -171,7 +171,8 @@ def info(
     option: OptionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Space, number of architectures, datasets, metrics, cost source, citation and licence."""
+    """Space, number of architectures, datasets, metrics (with role and provenance), cost,
+    citation and licence."""
     bench = _load(name, path, option, "info")
     data = bench.info()
     data["default_dataset"] = bench.default_dataset
@@ -186,7 +187,8 @@ def info(
     size = data["space_size"]
     head.add_row("benchmark", esc(data["name"]) + (" (surrogate)" if data["is_surrogate"] else ""))
     head.add_row("space", esc(data["space"]) + (f" ({size:,} archs)" if size else ""))
-    head.add_row("archs", f"{data['num_archs']:,}")
+    n = data["num_archs"]
+    head.add_row("archs", f"{n:,}" if n is not None else "open space: no finite table (no optimum)")
     head.add_row(
         "datasets", esc(", ".join(data["datasets"]) + f"  (default {bench.default_dataset})")
     )
@@ -200,12 +202,39 @@ def info(
         t.add_column("metric", style="bold", no_wrap=True)
         t.add_column("unit", no_wrap=True)
         t.add_column("better", no_wrap=True)
+        t.add_column("role", no_wrap=True)
         t.add_column("description", overflow="fold")
+        groups: dict[str, list[str]] = {}
         for m in d["metrics"]:
             better = "higher" if m["higher_is_better"] else "lower"
-            t.add_row(esc(m["name"]), esc(m["unit"] or "-"), better, esc(m["description"]))
+            role = m["role"] + (f" ({m['split']})" if m["split"] else "")
+            t.add_row(
+                esc(m["name"]), esc(m["unit"] or "-"), better, esc(role), esc(m["description"])
+            )
+            p = m["provenance"]
+            line = f"{p['kind']}: {p['source']}" + (f" ({p['detail']})" if p["detail"] else "")
+            groups.setdefault(line, []).append(m["name"])
         console.print(t)
-        console.print(f"cost: {d['cost_source']}", markup=False, highlight=False, soft_wrap=True)
+        console.print("provenance:", markup=False, highlight=False)
+        for line, names in groups.items():
+            console.print(
+                f"  {', '.join(names)}: {line}", markup=False, highlight=False, soft_wrap=True
+            )
+        c = d["cost"]
+        flags = [c["kind"], f"in {c['unit']}"]
+        flags.append("depends on the epoch" if c["epoch_dependent"] else "epoch-independent")
+        if c["epoch_dependent"]:
+            flags.append(
+                "a longer run continues a shorter one"
+                if c["continues"]
+                else "each epoch count retrains from scratch"
+            )
+        console.print(
+            f"cost: {c['description']} [{'; '.join(flags)}]",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 # --- query ----------------------------------------------------------------------------------

@@ -145,6 +145,7 @@ def compare(
         raise typer.Exit(130) from None
     if as_json:
         print_json(summary)
+        _exit_if_failed(summary, out)
         return
     from rich.table import Table
 
@@ -154,7 +155,7 @@ def compare(
     b = summary["benchmark"]
     table = Table(
         title=f"{b['name']} / {b['dataset']}: best {b['optimum_metric']} found "
-        f"(optimum {b['optimum']:.4f})"
+        + (f"(optimum {b['optimum']:.4f})" if b.get("optimum") is not None else "(no optimum)")
     )
     for h in head:
         table.add_column(h)
@@ -171,3 +172,19 @@ def compare(
         f"{summary['wall_s_this_invocation']:.1f} s); report: {out / 'report.md'}",
         highlight=False,
     )
+    _exit_if_failed(summary, out)
+
+
+def _exit_if_failed(summary: dict[str, Any], out: Path) -> None:
+    """A study with failed runs exits 1, with one summary line on stderr (after its outputs)."""
+    runs = summary["runs"]
+    if runs["failed"]:
+        first = summary["failed_runs"][0]
+        err_console.print(
+            f"{runs['failed']} of {runs['total']} runs failed: {first['searcher']} seed "
+            f"{first['seed']}: {first['error']} (all in {out / 'runs.csv'}); rerun the same "
+            "command to retry them",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)

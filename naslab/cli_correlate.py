@@ -51,12 +51,6 @@ def predictors_cmd(
     out: Path = typer.Option(Path("correlate-predictors"), help="output directory (resumable)"),
 ) -> None:
     """Learning curves: fit each predictor on random samples, test on disjoint ones."""
-    from naslab.validate import check_int, check_seed
-
-    check_seed(seed, "--seed")
-    check_int(test_size, "--test-size", 0)
-    check_int(trials, "--trials", 1)
-    check_int(threads, "--threads", 0)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from naslab import correlate as C
@@ -96,7 +90,8 @@ def predictors_cmd(
         raise InvalidInputError("no results: every task failed")
     feats = f" + features {','.join(src.features)}" if src.features else ""
     title = f"{bench} / {src.dataset} / {src.metric}{feats}"
-    summary = C.write_report(rows, out, title)
+    prov = C.provenance_lines(C.load_bench(bench, path), src.dataset, [src.metric, *src.features])
+    summary = C.write_report(rows, out, title, provenance=prov)
     console.print(f"[bold]{title}[/]: Spearman ρ (mean ± 95% CI over trials)")
     console.print(
         C.markdown_table(summary, "spearman"), highlight=False, soft_wrap=True, markup=False
@@ -120,10 +115,6 @@ def scores_cmd(
     out: Path = typer.Option(Path("correlate-scores"), help="output directory"),
 ) -> None:
     """Correlation of every stored score with accuracy, per dataset, with bootstrap CIs."""
-    from naslab.validate import check_resamples, check_seed
-
-    check_resamples(resamples, "--resamples")
-    check_seed(seed, "--seed")
     from naslab import correlate as C
 
     df = C.score_study(
@@ -138,8 +129,13 @@ def scores_cmd(
     out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / "scores.csv", index=False)
     md = C.scores_markdown(df, "spearman")
+    prov = "".join(
+        f"- `{r.score}` vs `{r.target}` on {r.dataset}: {r.provenance}; target {r.target_provenance}\n"
+        for r in df.drop_duplicates(["score", "target"]).itertuples()
+    )
     (out / "scores.md").write_text(
         "# Spearman ρ with accuracy [95% bootstrap CI]\n\n" + md + "\n\n"
+        "# Where the numbers come from\n\n" + prov + "\n"
         "# Kendall τ\n\n" + C.scores_markdown(df, "kendall") + "\n"
     )
     C.plot_scores(df, out / "scores.png")

@@ -18,12 +18,16 @@ index, and the SAME stream for every searcher at a given seed (common random num
 the paired per-seed comparison against random search sharper). Same settings, same trajectory.
 
 Statistics (per searcher, over ok runs): mean, std and standard error of the best report value
-found within several query budgets; regret to the benchmark's optimum of the report metric;
+found within several query budgets; regret to the benchmark's optimum of the report metric (only
+for a benchmark with a finite table: one over an open space has no optimum, and the report says
+so);
 average rank at the full budget (rank 1 = best, ties averaged; over seeds where every searcher
 ran); a two-sided paired Wilcoxon signed-rank test against random search (`scipy.stats.wilcoxon`,
 pairs = seeds). Multi-objective studies add, per run, the hypervolume of every architecture it
 evaluated in objective space normalised to [0, 1] by the benchmark's range (reference point 0),
-and its ratio to the hypervolume of the benchmark's true Pareto front.
+and its ratio to the hypervolume of the benchmark's true Pareto front (over an open space: the
+range of the values the study found, and no ratio). Default metrics come from the metrics' roles
+(`naslab.study_metrics.default_metrics`); the report names each shown metric's provenance.
 """
 
 from __future__ import annotations
@@ -41,48 +45,16 @@ import pandas as pd
 
 import benchmarks
 import searchers
-from benchmarks.base import Benchmark
+from benchmarks.base import Benchmark, is_finite
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.parallel import make_executor
 from nas_core.results import ResultLog
 from naslab.runner import check_budget
+from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
 from naslab.study_run import _load_bench, execute_run, make_searcher
-from naslab.validate import check_seed, check_time_budget
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")
-
-#: Per benchmark: (search metric, report metric, objectives for multi-objective studies).
-_DEFAULT_METRICS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "analognas": (
-        "baseline_accuracy",
-        "baseline_accuracy",
-        ("baseline_accuracy", "analog_accuracy"),
-    ),
-    "nbgraph": ("valid_perf", "test_perf", ("valid_perf", "latency")),
-}
-
-
-def default_metrics(bench: Benchmark, dataset: str) -> tuple[str, str, tuple[str, ...]]:
-    """(search metric, report metric, objectives) a NAS researcher would pick for `bench`.
-
-    Known benchmarks have a fixed choice; otherwise search on the first metric with "valid" in its
-    name (else the first higher-is-better one), report the first with "test" (else the search
-    metric), and pair the search metric with a cost-like metric (latency, params, flops) or the
-    next higher-is-better metric for multi-objective studies.
-    """
-    names = [m.name for m in bench.metrics(dataset)]
-    known = _DEFAULT_METRICS.get(bench.name)
-    if known and all(m in names for m in (known[0], known[1], *known[2])):
-        return known
-    infos = bench.metrics(dataset)
-    hib = [m.name for m in infos if m.higher_is_better] or names
-    search = next((n for n in names if "valid" in n.lower()), hib[0])
-    report = next((n for n in names if "test" in n.lower()), search)
-    costly = [n for n in names if any(w in n.lower() for w in ("latency", "param", "flop"))]
-    others = [n for n in hib if n != search]
-    second = (costly or others or [search])[0]
-    return search, report, (search, second) if second != search else (search,)
 
 
 @dataclass
@@ -143,8 +115,6 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
             f"seeds must be >= 1 (the number of runs per searcher), got {config.seeds}"
         )
     check_budget(config.budget, config.time_budget)
-    check_seed(config.base_seed, "base seed")
-    check_time_budget(bench, dataset, config.time_budget)
     if config.batch_size < 1:
         raise InvalidInputError(f"batch size must be >= 1, got {config.batch_size}")
     d_metric, d_report, d_objs = default_metrics(bench, dataset)
@@ -408,16 +378,24 @@ def _curves(traj: pd.DataFrame, x: str, grid: np.ndarray) -> dict[str, np.ndarra
     return out
 
 
-def _normaliser(bench: Benchmark, dataset: str, objectives: Sequence[str]):
+def _normaliser(
+    bench: Benchmark, dataset: str, objectives: Sequence[str], traj: pd.DataFrame | None = None
+):
     """Map objective values to [0, 1], higher better, by the benchmark's own range; also return
-    the hypervolume of the benchmark's true Pareto front in that space."""
+    the hypervolume of the benchmark's true Pareto front in that space. A benchmark over an open
+    space has no table: the range is that of the values in `traj`, and the true front is unknown
+    (hypervolume NaN, front None)."""
     from searchers.nsga2 import hypervolume, pareto_mask
 
-    try:
-        archs = bench.archs(dataset=dataset)  # type: ignore[call-arg]
-    except TypeError:
-        archs = bench.archs()
-    table = np.column_stack([np.asarray(bench.query(archs, m, dataset), float) for m in objectives])
+    if is_finite(bench):
+        archs = bench.archs(dataset)  # type: ignore[attr-defined]
+        table = np.column_stack(
+            [np.asarray(bench.query(archs, m, dataset), float) for m in objectives]
+        )
+    else:
+        table = np.empty((0, len(objectives)))
+        if traj is not None and len(traj):
+            table = traj[[f"obj:{m}" for m in objectives]].to_numpy(float)
     lo, hi = np.nanmin(table, axis=0), np.nanmax(table, axis=0)
     signs = np.array(
         [1.0 if bench.metric_info(m, dataset).higher_is_better else -1.0 for m in objectives]
@@ -427,6 +405,8 @@ def _normaliser(bench: Benchmark, dataset: str, objectives: Sequence[str]):
         z = (np.asarray(v, float) - lo) / np.where(hi > lo, hi - lo, 1.0)
         return np.where(signs > 0, z, 1.0 - z)
 
+    if not is_finite(bench):
+        return norm, float("nan"), None
     zt = norm(table)
     front = zt[pareto_mask(zt)]
     ref = np.zeros(len(objectives))
@@ -442,7 +422,7 @@ def summarize(
     d = config.dataset
     rm = config.report_metric
     hib = bench.metric_info(rm, d).higher_is_better
-    optimum = bench.optimum(rm, d)
+    optimum = bench.optimum(rm, d) if is_finite(bench) else None  # type: ignore[attr-defined]
     max_steps = int(traj["step"].max()) if len(traj) else 0
     qs = checkpoints(config.budget or max(max_steps, 1))
     best = _best_at(traj, qs) if len(traj) else {}
@@ -457,7 +437,7 @@ def summarize(
             ranks = dict(zip(present, r.mean(axis=0), strict=True))
     mo = len(config.objectives) > 1
     if mo:
-        norm, hv_true, _ = _normaliser(bench, d, config.objectives)
+        norm, hv_true, _ = _normaliser(bench, d, config.objectives, traj)
         from searchers.nsga2 import hypervolume
 
     rows = []
@@ -484,9 +464,10 @@ def summarize(
                     sem,
                 )
                 info["best_at"][q] = {"mean": mean, "std": std, "sem": sem, "n": len(v)}
-            reg = (optimum - b[final]) if hib else (b[final] - optimum)
-            entry["regret_mean"] = float(reg.mean())
-            entry["regret_std"] = float(reg.std(ddof=1)) if len(reg) > 1 else 0.0
+            if optimum is not None:
+                reg = (optimum - b[final]) if hib else (b[final] - optimum)
+                entry["regret_mean"] = float(reg.mean())
+                entry["regret_std"] = float(reg.std(ddof=1)) if len(reg) > 1 else 0.0
             entry["avg_rank"] = float(ranks.get(s, np.nan))
             if s != "rs" and "rs" in best:
                 pair = pd.concat([b[final], best["rs"][final]], axis=1, keys=["s", "rs"]).dropna()
@@ -507,7 +488,9 @@ def summarize(
                 hv = np.asarray(hvs)
                 entry["hv_mean"] = float(hv.mean())
                 entry["hv_std"] = float(hv.std(ddof=1)) if len(hv) > 1 else 0.0
-                entry["hv_ratio_mean"] = float(hv.mean() / hv_true) if hv_true > 0 else np.nan
+                entry["hv_ratio_mean"] = (
+                    float(hv.mean() / hv_true) if np.isfinite(hv_true) and hv_true > 0 else np.nan
+                )
         info.update({k: v for k, v in entry.items() if k not in info and not k.startswith("best@")})
         per[s] = info
         rows.append(entry)
@@ -520,8 +503,11 @@ def summarize(
             "dataset": d,
             "optimum": optimum,
             "optimum_metric": rm,
+            "no_optimum_reason": no_optimum_reason(bench),
             "higher_is_better": hib,
             "cost_source": bench.cost_source(d),
+            "cost": bench.cost_info(d).to_dict(),
+            "provenance": provenance_lines(bench, d, [config.metric, rm, *config.objectives]),
         },
         "checkpoints": qs,
         "searchers": per,
@@ -560,7 +546,7 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
         return []
     files = []
     rm, d = config.report_metric, config.dataset
-    optimum = bench.optimum(rm, d)
+    optimum = bench.optimum(rm, d) if is_finite(bench) else None  # type: ignore[attr-defined]
     max_steps = int(traj["step"].max())
     tmax = float(traj["sim_time"].max())
     tmin = (
@@ -582,13 +568,14 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
             fig, ax = plt.subplots(figsize=(6.4, 4.2))
             for s, mat in _curves(traj, col, grid).items():
                 _band(ax, grid, mat, f"{s} ({mat.shape[0]} runs)")
-            ax.axhline(optimum, color="grey", ls="--", lw=1, label=f"optimum {optimum:.4g}")
+            if optimum is not None:  # an open space has no optimum to draw
+                ax.axhline(optimum, color="grey", ls="--", lw=1, label=f"optimum {optimum:.4g}")
             ax.set_xscale("log")
             ax.set_xlabel(xlabel)
             ax.set_ylabel(f"best {rm} found")
             ax.set_title(f"{bench.name} / {d}: mean and 95% CI over seeds")
             lo = np.nanpercentile(traj.loc[traj.step >= max(1, max_steps // 10), "best_report"], 1)
-            if np.isfinite(lo) and lo < optimum:
+            if optimum is not None and np.isfinite(lo) and lo < optimum:
                 pad = 0.05 * (optimum - lo)
                 if bench.metric_info(rm, d).higher_is_better:
                     ax.set_ylim(lo - pad, optimum + pad)
@@ -602,11 +589,14 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
     if len(config.objectives) > 1:
         from searchers.nsga2 import hypervolume, pareto_mask
 
-        norm, _, true_front = _normaliser(bench, d, config.objectives)
+        norm, _, true_front = _normaliser(bench, d, config.objectives, traj)
         m1, m2 = config.objectives[:2]
         fig, ax = plt.subplots(figsize=(6.4, 4.6))
-        order = np.argsort(true_front[:, 0])
-        ax.plot(true_front[order, 0], true_front[order, 1], "k.-", lw=0.8, ms=3, label="true front")
+        if true_front is not None:  # unknown over an open space
+            order = np.argsort(true_front[:, 0])
+            ax.plot(
+                true_front[order, 0], true_front[order, 1], "k.-", lw=0.8, ms=3, label="true front"
+            )
         cols = [f"obj:{m}" for m in config.objectives]
         for s, g in traj.groupby("searcher", sort=False):
             fronts = []
@@ -643,15 +633,18 @@ def summary_rows(
     qs = summary["checkpoints"]
     shown = qs[-1:] if compact else qs
     mo = "true_front_hypervolume" in summary["benchmark"]
+    has_opt = summary["benchmark"].get("optimum") is not None
     head = ["searcher", "ok/failed"] + [f"best@{q} mean ± std (se)" for q in shown]
-    head += ["regret", "avg rank", "p vs rs"] + (["HV (ratio)"] if mo else [])
+    head += ["regret"] if has_opt else []
+    head += ["avg rank", "p vs rs"] + (["HV (ratio)"] if mo else [])
     rows = []
     for s, e in summary["searchers"].items():
         row = [s, f"{e['runs_ok']}/{e['runs_failed']}"]
         for q in shown:
             b = e["best_at"].get(q)
             row.append(f"{b['mean']:.3f} ± {b['std']:.3f} ({b['sem']:.3f})" if b else "-")
-        row.append(f"{e['regret_mean']:.3f}" if "regret_mean" in e else "-")
+        if has_opt:
+            row.append(f"{e['regret_mean']:.3f}" if "regret_mean" in e else "-")
         row.append(_fmt(e.get("avg_rank", np.nan), 3))
         row.append("ref." if s == "rs" else _fmt(e.get("wilcoxon_p_vs_rs", np.nan), 3))
         if mo:
@@ -678,8 +671,12 @@ def write_report(out: Path, summary: dict[str, Any], plots: list[str]) -> Path:
         f"- searchers: {', '.join(c['searchers'])}; {c['seeds']} seeds each (base seed "
         f"{c['base_seed']}); budget {budget}",
         f"- search metric `{c['metric']}`, reported metric `{c['report_metric']}` (the reported "
-        f"value of the architecture that is best by the search metric); benchmark optimum "
-        f"{b['optimum']:.4f}",
+        f"value of the architecture that is best by the search metric); "
+        + (
+            f"benchmark optimum {b['optimum']:.4f}"
+            if b.get("optimum") is not None
+            else str(b.get("no_optimum_reason") or "no optimum")
+        ),
         f"- simulated cost: {b['cost_source']}",
         f"- runs: {summary['runs']['ok']} ok, {summary['runs']['failed']} failed",
     ]
@@ -688,10 +685,18 @@ def write_report(out: Path, summary: dict[str, Any], plots: list[str]) -> Path:
             f"- objectives: {', '.join(c['objectives'])}; hypervolume in the benchmark-normalised "
             f"space (true front: {b.get('true_front_hypervolume', float('nan')):.4f})"
         )
+    if b.get("provenance"):
+        lines += ["", "Where the numbers come from:", ""]
+        lines += [f"- {p}" for p in b["provenance"]]
     lines += ["", "## Summary", "", _markdown_table(head, rows), ""]
+    regret = (
+        "regret: optimum minus best at the full budget; "
+        if b.get("optimum") is not None
+        else "no regret column (no optimum, see above); "
+    )
     lines += [
         "best@q: best reported value within q queries (mean ± std over seeds, standard error in "
-        "brackets); regret: optimum minus best at the full budget; rank 1 is best; Wilcoxon: "
+        f"brackets); {regret}rank 1 is best; Wilcoxon: "
         "two-sided paired signed-rank test against random search over seeds.",
         "",
     ]

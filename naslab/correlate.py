@@ -119,17 +119,35 @@ def load_bench(bench: str, path: str | None) -> Any:
 
 
 def default_metric(b: Any, dataset: str) -> str:
-    names = [m.name for m in b.metrics(dataset)]
-    for cand in ("val_accuracy", "baseline_accuracy", "valid_accuracy", "test_accuracy"):
-        if cand in names:
-            return cand
-    acc = [n for n in names if "acc" in n]
-    if not acc:
+    """The target a correlation study ranks against: the study's search metric, chosen from the
+    metrics' roles (an objective on the validation split, else the first objective)."""
+    from naslab.study_metrics import default_metrics
+
+    infos = b.metrics(dataset)
+    if not any(m.role == "objective" for m in infos):
         raise InvalidInputError(
-            f"cannot guess the accuracy metric of {b.name!r}/{dataset}; pass --metric "
-            f"(one of {', '.join(names)})"
+            f"benchmark {b.name!r}/{dataset} has no objective (accuracy-like) metric to "
+            f"correlate with; pass --metric (one of {', '.join(m.name for m in infos)})"
         )
-    return acc[0]
+    return default_metrics(b, dataset)[0]
+
+
+def require_finite(b: Any, what: str) -> None:
+    """A correlation study samples architectures from the benchmark's table: refuse an open one."""
+    from benchmarks.base import is_finite
+
+    if not is_finite(b):
+        raise InvalidInputError(
+            f"{what} needs a finite pool of architectures to sample from (a tabular benchmark); "
+            f"{b.name!r} is over an open space with no table of architectures"
+        )
+
+
+def provenance_lines(b: Any, dataset: str, metrics: Sequence[str]) -> list[str]:
+    """Where the numbers a correlation report shows come from, one line per metric."""
+    from naslab.study_metrics import provenance_lines as lines
+
+    return lines(b, dataset, metrics)
 
 
 def resolve_features(b: Any, dataset: str, target: str, features: str | Sequence[str]) -> list[str]:
@@ -157,11 +175,8 @@ def load_pool(src: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, int
     """(space indices, targets, features (n, k), space name, #archs dropped for non-finite
     values) of every architecture the benchmark holds for the dataset."""
     b = load_bench(src.bench, src.path)
-    try:
-        archs = b.archs(src.dataset)
-    except TypeError:
-        archs = b.archs()
-    idx = b.space.indices(archs)
+    require_finite(b, "a predictor study")
+    idx = b.arch_indices(src.dataset)
     y = np.asarray(b.query(idx, src.metric, src.dataset), dtype=np.float64)
     feats = np.zeros((len(idx), len(src.features)))
     for j, f in enumerate(src.features):
@@ -174,6 +189,7 @@ def make_source(
     bench: str, path: str | None, dataset: str | None, metric: str | None, features: Any
 ) -> Source:
     b = load_bench(bench, path)
+    require_finite(b, "a predictor study")
     ds = b._dataset(dataset)
     m = metric or default_metric(b, ds)
     b.metric_info(m, ds)
@@ -378,11 +394,16 @@ def plot_learning_curves(summary: pd.DataFrame, path: str | Path, title: str = "
     return path
 
 
-def write_report(rows: pd.DataFrame, out: str | Path, title: str = "") -> pd.DataFrame:
+def write_report(
+    rows: pd.DataFrame, out: str | Path, title: str = "", provenance: Sequence[str] = ()
+) -> pd.DataFrame:
+    """summary.csv, summary.md (with one provenance line per metric used) and the plot."""
     out = Path(out)
     summary = summarise(rows)
     summary.to_csv(out / "summary.csv", index=False)
     md = [f"# {title or 'Predictor ranking study'}", ""]
+    if provenance:
+        md += ["Where the numbers come from:", "", *(f"- {p}" for p in provenance), ""]
     for m in ("kendall", "spearman", "precision_top5"):
         md += [f"## {m} (mean ± 95% CI over trials)", "", markdown_table(summary, m), ""]
     md += ["## fit seconds (mean)", "", markdown_table(summary, "fit_s")]
@@ -407,21 +428,25 @@ def score_study(
     Architectures whose score is not finite (e.g. NASWOT's -inf) are dropped for that score only.
     Correlations keep their sign: a score that ranks backwards shows a negative value."""
     b = load_bench(bench, path)
+    require_finite(b, "a score study")
     rows = []
     for ds in datasets or b.datasets:
         ds = b._dataset(ds)
         target = metric or default_metric(b, ds)
         names = list(scores) if scores else resolve_features(b, ds, target, "zc")
-        try:
-            archs = b.archs(ds)
-        except TypeError:
-            archs = b.archs()
-        idx = b.space.indices(archs)
+        idx = b.arch_indices(ds)
         y = np.asarray(b.query(idx, target, ds), dtype=np.float64)
         for s in names:
             v = np.asarray(b.query(idx, s, ds), dtype=np.float64)
             ok = np.isfinite(v) & np.isfinite(y)
-            row: dict[str, Any] = {"dataset": ds, "score": s, "target": target, "n": int(ok.sum())}
+            row: dict[str, Any] = {
+                "dataset": ds,
+                "score": s,
+                "target": target,
+                "n": int(ok.sum()),
+                "provenance": b.metric_info(s, ds).provenance.line(),
+                "target_provenance": b.metric_info(target, ds).provenance.line(),
+            }
             for mname, fn in (("spearman", spearman_rho), ("kendall", kendall_tau)):
                 point, lo, hi = bootstrap_ci(fn, y[ok], v[ok], n_resamples=n_resamples, seed=seed)
                 row.update({mname: point, f"{mname}_lo": lo, f"{mname}_hi": hi})
