@@ -51,6 +51,12 @@ def predictors_cmd(
     out: Path = typer.Option(Path("correlate-predictors"), help="output directory (resumable)"),
 ) -> None:
     """Learning curves: fit each predictor on random samples, test on disjoint ones."""
+    from naslab.validate import check_int, check_seed
+
+    check_seed(seed, "--seed")
+    check_int(test_size, "--test-size", 0)
+    check_int(trials, "--trials", 1)
+    check_int(threads, "--threads", 0)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from naslab import correlate as C
@@ -115,6 +121,10 @@ def scores_cmd(
     out: Path = typer.Option(Path("correlate-scores"), help="output directory"),
 ) -> None:
     """Correlation of every stored score with accuracy, per dataset, with bootstrap CIs."""
+    from naslab.validate import check_resamples, check_seed
+
+    check_resamples(resamples, "--resamples")
+    check_seed(seed, "--seed")
     from naslab import correlate as C
 
     df = C.score_study(

@@ -52,6 +52,7 @@ from nas_core.results import ResultLog
 from naslab.runner import check_budget
 from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
 from naslab.study_run import _load_bench, execute_run, make_searcher
+from naslab.validate import check_seed, check_time_budget
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")
@@ -115,6 +116,8 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
             f"seeds must be >= 1 (the number of runs per searcher), got {config.seeds}"
         )
     check_budget(config.budget, config.time_budget)
+    check_seed(config.base_seed, "base seed")
+    check_time_budget(bench, dataset, config.time_budget)
     if config.batch_size < 1:
         raise InvalidInputError(f"batch size must be >= 1, got {config.batch_size}")
     d_metric, d_report, d_objs = default_metrics(bench, dataset)
