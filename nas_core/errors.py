@@ -55,6 +55,27 @@ class NotFittedError(NaslabError, ValueError):
     """A model was used before `fit` (mirrors sklearn.exceptions.NotFittedError)."""
 
 
+class OutputDirError(NaslabError, ValueError):
+    """An output folder naslab may not use: a file, someone else's folder, a file there that is
+    not naslab's, or a folder another naslab process is writing to (`OutputBusyError`)."""
+
+
+class OutputBusyError(OutputDirError):
+    """Another live naslab process holds the output folder's lock."""
+
+
+class OutputWriteError(NaslabError, OSError):
+    """Writing to an output folder failed (full disk, no permission, read-only file system)."""
+
+
+class JobFailedError(NaslabError, RuntimeError):
+    """Some tasks of a job failed; the finished ones are saved. `.report` holds the details."""
+
+    def __init__(self, message: str, report: object = None):
+        super().__init__(message)
+        self.report = report
+
+
 def check_name(kind: str, given: str, valid: Iterable[str], where: str = "") -> str:
     """Return `given` if it is one of `valid`, else raise UnknownNameError with a suggestion."""
     valid = list(valid)

@@ -6,17 +6,122 @@ cluster at `address`. `executor.map_unordered(fn, tasks)` yields `(task, result_
 each task finishes, so callers can write results to disk as they arrive. `fn` must be a picklable
 top-level function; an exception raised inside a task is returned, not raised, so one bad task
 never kills a study.
+
+The process pool keeps three promises (`nas_core.jobs` builds on them):
+
+- A worker that dies (killed, out of memory, `os._exit` in native code) costs only its task. The
+  pool is restarted; the tasks that were in flight are rerun one at a time, so the task that
+  killed its worker is told apart from the ones that merely shared the pool; a task whose worker
+  dies again is returned as a `WorkerDiedError`.
+- Workers never outlive the parent: each asks Linux to kill it when its parent dies
+  (`prctl(PR_SET_PDEATHSIG)`), and a watchdog thread exits when the parent pid changes (the
+  portable fallback). Workers ignore SIGINT: on Ctrl-C the parent decides, and `close()` after an
+  interruption terminates them at once instead of waiting for the tasks in flight.
+- `Faults` (the `NASLAB_FAULT` environment variable) makes a chosen task kill its worker, so the
+  tests above are deterministic.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
-from nas_core.errors import InvalidInputError, UnknownNameError
+from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError
+
+#: Environment variable read by `Faults.from_env`.
+FAULT_ENV = "NASLAB_FAULT"
 
 
+class WorkerDiedError(NaslabError, RuntimeError):
+    """A task's worker process died, and died again when the task was retried alone."""
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Deterministic fault injection for tests (all counts are 1-based; None: off).
+
+    `NASLAB_FAULT="die_after:3"` kills the parent (SIGKILL) right after its 3rd result is on disk;
+    `interrupt_after:3` raises KeyboardInterrupt in the parent after the 3rd result arrives (before
+    it is flushed); `kill_worker_at:2` makes the 2nd task submitted kill its worker on its first
+    attempt (the retry succeeds); `kill_worker_always:2` on every attempt (the task fails). Items
+    combine with commas. Worker faults apply to process pools only.
+    """
+
+    die_after: int | None = None
+    interrupt_after: int | None = None
+    kill_worker_at: int | None = None
+    kill_worker_always: bool = False
+
+    @classmethod
+    def parse(cls, text: str | None) -> Faults:
+        kw: dict[str, Any] = {}
+        for item in filter(None, (s.strip() for s in (text or "").split(","))):
+            name, _, value = item.partition(":")
+            if name not in ("die_after", "interrupt_after", "kill_worker_at", "kill_worker_always"):
+                raise InvalidInputError(
+                    f"{FAULT_ENV}: unknown fault {name!r}; valid: die_after:K, interrupt_after:K, "
+                    "kill_worker_at:K, kill_worker_always:K"
+                )
+            try:
+                k = int(value)
+            except ValueError:
+                raise InvalidInputError(
+                    f"{FAULT_ENV}: {item!r} needs a count, e.g. {name}:3"
+                ) from None
+            if k < 1:
+                raise InvalidInputError(f"{FAULT_ENV}: {item!r}: the count must be >= 1")
+            if name == "kill_worker_always":
+                kw["kill_worker_at"], kw["kill_worker_always"] = k, True
+            else:
+                kw[name] = k
+        return cls(**kw)
+
+    @classmethod
+    def from_env(cls) -> Faults:
+        return cls.parse(os.environ.get(FAULT_ENV))
+
+
+# ---------------------------------------------------------------------------------------------
+# worker side
+def _watch_parent(parent_pid: int, period_s: float) -> None:
+    while True:
+        time.sleep(period_s)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Runs first in every pool worker: die with the parent, leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass  # the watchdog below still covers it
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid, 1.0), daemon=True).start()
+
+
+def _call(fn: Callable[[Any], Any], task: Any, die: bool) -> Any:
+    if die:  # fault injection (Faults.kill_worker_at)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return fn(task)
+
+
+# ---------------------------------------------------------------------------------------------
 class Executor:
     def map_unordered(
         self, fn: Callable[[Any], Any], tasks: Iterable[Any]
@@ -43,27 +148,102 @@ class InlineExecutor(Executor):
 
 
 class ProcessExecutor(Executor):
-    def __init__(self, workers: int):
+    """A spawn process pool that survives dead workers (see the module docstring)."""
+
+    def __init__(self, workers: int, retries: int = 1, faults: Faults | None = None):
+        self.workers = workers
+        self.retries = retries
+        self.faults = faults or Faults()
+        self.restarts = 0
+        self._inflight: dict[cf.Future, tuple[int, Any]] = {}
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
         import multiprocessing as mp
 
-        self.workers = workers
-        self._pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
+        return cf.ProcessPoolExecutor(
+            self.workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
+
+    def _kill_pool(self) -> None:
+        """Terminate the workers now (tasks in flight are abandoned) and drop the pool."""
+        procs = list((getattr(self._pool, "_processes", None) or {}).values())
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            p.join(timeout=5)
 
     def map_unordered(self, fn, tasks):
-        futures = {self._pool.submit(fn, t): t for t in tasks}
-        try:
-            for fut in cf.as_completed(futures):
-                t = futures.pop(fut)
+        queue = deque(enumerate(tasks))  # (submission number, task)
+        suspects: deque[tuple[int, Any]] = deque()  # rerun alone after their pool died
+        deaths: dict[int, int] = {}
+        window = 2 * self.workers
+        inflight = self._inflight
+        f = self.faults
+        while queue or suspects or inflight:
+            broken = False
+            while len(inflight) < window and (queue or suspects):
+                source = suspects if suspects else queue
+                if source is suspects and inflight:
+                    break
+                i, t = source.popleft()
+                n = deaths.get(i, 0)
+                die = f.kill_worker_at == i + 1 and (n == 0 or f.kill_worker_always)
                 try:
-                    yield t, fut.result()
-                except Exception as e:
-                    yield t, e
-        finally:
-            for fut in futures:
-                fut.cancel()
+                    inflight[self._pool.submit(_call, fn, t, die)] = (i, t)
+                except BrokenProcessPool:  # it broke since the last wait: t never ran
+                    source.appendleft((i, t))
+                    broken = True
+                    break
+                if source is suspects or n:  # a suspect runs alone
+                    break
+            done, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
+            lost: list[tuple[int, Any]] = []
+            for fut in done:
+                i, t = inflight.pop(fut)
+                try:
+                    res = fut.result()
+                except BrokenProcessPool:
+                    lost.append((i, t))
+                    continue
+                except Exception as e:  # returned, see module docstring
+                    res = e
+                yield t, res
+            if lost or broken:  # the pool is dead: every task in flight is lost with it
+                for fut, (_i, t) in list(inflight.items()):
+                    if fut.done() and not isinstance(fut.exception(), BrokenProcessPool):
+                        del inflight[fut]
+                        exc = fut.exception()
+                        yield t, exc if exc is not None else fut.result()
+                lost += inflight.values()
+                inflight.clear()
+                self._kill_pool()
+                self._pool = self._new_pool()
+                self.restarts += 1
+                for i, t in sorted(lost, key=lambda it: it[0]):
+                    deaths[i] = deaths.get(i, 0) + 1
+                    if deaths[i] > self.retries:
+                        yield (
+                            t,
+                            WorkerDiedError(
+                                f"the worker process died while running this task "
+                                f"({deaths[i]} attempts, the last one alone)"
+                            ),
+                        )
+                    else:
+                        suspects.append((i, t))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._inflight:  # interrupted: do not wait for the tasks in flight
+            self._inflight.clear()
+            self._kill_pool()
+        else:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RayExecutor(Executor):
@@ -81,24 +261,36 @@ class RayExecutor(Executor):
 
     def map_unordered(self, fn, tasks):
         ray = self._ray
-        remote = ray.remote(fn)
+        remote = ray.remote(fn)  # Ray itself retries a task whose worker died
         pending = {remote.remote(t): t for t in tasks}
-        while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                t = pending.pop(ref)
-                try:
-                    yield t, ray.get(ref)
-                except Exception as e:
-                    cause = getattr(e, "cause", None)
-                    yield t, cause if isinstance(cause, Exception) else e
+        try:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    t = pending.pop(ref)
+                    try:
+                        yield t, ray.get(ref)
+                    except Exception as e:
+                        cause = getattr(e, "cause", None)
+                        yield t, cause if isinstance(cause, Exception) else e
+        finally:
+            for ref in pending:  # interrupted: stop the rest
+                ray.cancel(ref, force=True)
 
 
-def make_executor(kind: str = "local", workers: int = 1, address: str | None = None) -> Executor:
+def make_executor(
+    kind: str = "local",
+    workers: int = 1,
+    address: str | None = None,
+    *,
+    retries: int = 1,
+    faults: Faults | None = None,
+) -> Executor:
+    """`retries`: how many times a task whose worker died is rerun (process pools)."""
     if workers < 1:
         raise InvalidInputError(f"workers must be >= 1, got {workers}")
     if kind == "local":
-        return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
+        return InlineExecutor() if workers == 1 else ProcessExecutor(workers, retries, faults)
     if kind == "ray":
         return RayExecutor(address, workers)
     raise UnknownNameError("executor", kind, ["local", "ray"])

@@ -71,41 +71,61 @@ def predictors_cmd(
         seed=seed,
         n_threads=threads,
     )
-    failures: list[str] = []
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task("fitting", total=None)
+    # one writer per --out, for the study and its report (nas_core.jobs)
+    with C.predictor_output_dir(out).open():
+        failures: list[str] = []
+        counts = {"tasks": 0, "failed": 0}
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            bar = progress.add_task("fitting", total=None)
 
-        def on_result(res, k, total):
-            progress.update(bar, completed=k, total=total)
-            if isinstance(res, Exception) and len(failures) < 5:
-                failures.append(f"{type(res).__name__}: {res}")
+            def on_result(res, k, total):
+                progress.update(bar, completed=k, total=total)
+                counts["tasks"] = total
+                if isinstance(res, Exception):
+                    counts["failed"] += 1
+                    if len(failures) < 5:
+                        failures.append(f"{type(res).__name__}: {res}")
 
-        rows = C.run_predictor_study(
-            study, out, executor=executor, workers=workers, on_result=on_result
+            try:
+                rows = C.run_predictor_study(
+                    study, out, executor=executor, workers=workers, on_result=on_result
+                )
+            except KeyboardInterrupt:
+                progress.stop()
+                console.print(f"interrupted: finished results are saved in {out}; rerun to resume")
+                raise typer.Exit(130) from None
+        for f in failures:
+            console.print(f"[yellow]task failed:[/] {f}")
+        if rows.empty:
+            raise InvalidInputError("no results: every task failed")
+        feats = f" + features {','.join(src.features)}" if src.features else ""
+        title = f"{bench} / {src.dataset} / {src.metric}{feats}"
+        prov = C.provenance_lines(
+            C.load_bench(bench, path), src.dataset, [src.metric, *src.features]
         )
-    for f in failures:
-        console.print(f"[yellow]task failed:[/] {f}")
-    if rows.empty:
-        raise InvalidInputError("no results: every task failed")
-    feats = f" + features {','.join(src.features)}" if src.features else ""
-    title = f"{bench} / {src.dataset} / {src.metric}{feats}"
-    prov = C.provenance_lines(C.load_bench(bench, path), src.dataset, [src.metric, *src.features])
-    summary = C.write_report(rows, out, title, provenance=prov)
-    console.print(f"[bold]{title}[/]: Spearman ρ (mean ± 95% CI over trials)")
-    console.print(
-        C.markdown_table(summary, "spearman"), highlight=False, soft_wrap=True, markup=False
-    )
-    console.print(
-        f"wrote {out}/results (raw rows), summary.csv, summary.md, learning_curve.png",
-        highlight=False,
-    )
+        summary = C.write_report(rows, out, title, provenance=prov)
+        console.print(f"[bold]{title}[/]: Spearman ρ (mean ± 95% CI over trials)")
+        console.print(
+            C.markdown_table(summary, "spearman"), highlight=False, soft_wrap=True, markup=False
+        )
+        console.print(
+            f"wrote {out}/results (raw rows), summary.csv, summary.md, learning_curve.png",
+            highlight=False,
+        )
+    if counts["failed"]:
+        console.print(
+            f"[red]{counts['failed']} of {counts['tasks']} tasks failed[/]: {failures[0]}; "
+            "rerun the same command to retry them",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 @app.command("scores")

@@ -62,10 +62,12 @@ def score(
     check_int(batch_size, "--batch-size", 1)
     check_int(workers, "--workers", 1)
     check_int(threads, "--threads", 0)
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from nas_core import spaces
-    from nas_core.errors import InvalidInputError
+    from nas_core.errors import InvalidInputError, JobFailedError
+    from naslab._cli_common import err_console
     from zerocost import parse_names
     from zerocost.runner import run_scoring, select_archs
 
@@ -96,20 +98,30 @@ def score(
         def on_progress(done: int, total: int) -> None:
             prog.update(task, completed=done, total=total)
 
-        table = run_scoring(
-            chosen,
-            indices,
-            names,
-            out,
-            data=data,
-            batch_size=batch_size,
-            seed=seed,
-            workers=workers,
-            chunk_size=chunk_size,
-            executor=executor,
-            on_progress=on_progress,
-            threads=threads,
-        )
+        try:
+            table = run_scoring(
+                chosen,
+                indices,
+                names,
+                out,
+                data=data,
+                batch_size=batch_size,
+                seed=seed,
+                workers=workers,
+                chunk_size=chunk_size,
+                executor=executor,
+                on_progress=on_progress,
+                threads=threads,
+            )
+        except (JobFailedError, KeyboardInterrupt) as e:  # finished chunks are saved
+            prog.stop()
+            msg = (
+                str(e)
+                if isinstance(e, JobFailedError)
+                else "interrupted: finished scores are saved; rerun the same command to resume"
+            )
+            err_console.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1 if isinstance(e, JobFailedError) else 130) from None
     bad = table[table["status"] != "ok"] if len(table) else table
     summary = {
         "out": out,

@@ -33,8 +33,6 @@ range of the values the study found, and no ratio). Default metrics come from th
 from __future__ import annotations
 
 import json
-import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,11 +45,11 @@ import benchmarks
 import searchers
 from benchmarks.base import Benchmark, is_finite
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
-from nas_core.parallel import make_executor
-from nas_core.results import ResultLog
+from nas_core.jobs import OutputDir, run_tasks
+from nas_core.results import ResultLog, guard_writes
 from naslab.runner import check_budget
 from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
-from naslab.study_run import _load_bench, execute_run, make_searcher
+from naslab.study_run import RunTask, _load_bench, execute_run, make_searcher
 from naslab.validate import check_seed, check_time_budget
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
@@ -167,22 +165,43 @@ def run_seed(base_seed: int, seed: int) -> int:
     return int(np.random.SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0])
 
 
-def _task(config: StudyConfig, searcher: str, seed: int) -> dict[str, Any]:
-    return {
-        "searcher": searcher,
-        "seed": seed,
-        "run_seed": run_seed(config.base_seed, seed),
-        "bench": config.bench,
-        "bench_options": json.dumps(config.bench_options, sort_keys=True),
-        "dataset": config.dataset,
-        "metric": config.metric,
-        "report_metric": config.report_metric,
-        "objectives": tuple(config.objectives),
-        "budget": config.budget,
-        "time_budget": config.time_budget,
-        "batch_size": config.batch_size,
-        "params": dict(config.params.get(searcher, {})),
-    }
+def make_task(config: StudyConfig, searcher: str, seed: int) -> RunTask:
+    """The task of run (`searcher`, `seed`) of a resolved study `config`."""
+    return RunTask(
+        searcher=searcher,
+        seed=seed,
+        run_seed=run_seed(config.base_seed, seed),
+        bench=config.bench,
+        bench_options=json.dumps(config.bench_options, sort_keys=True),
+        dataset=config.dataset,
+        metric=config.metric,
+        report_metric=config.report_metric,
+        objectives=tuple(config.objectives),
+        budget=config.budget,
+        time_budget=config.time_budget,
+        batch_size=config.batch_size,
+        params=dict(config.params.get(searcher, {})),
+    )
+
+
+#: What `naslab compare` writes in its output folder: its own files (deleted by --fresh) and the
+#: outputs rebuilt from the log (checksummed, so a user's file of the same name is never lost).
+OWN_FILES = ("log", "study.json")
+OUTPUT_FILES = (
+    "trajectories.parquet",
+    "runs.csv",
+    "summary.csv",
+    "summary.json",
+    "report.md",
+    "best_vs_queries.png",
+    "best_vs_time.png",
+    "pareto.png",
+)
+
+
+def output_dir(out: str | Path) -> OutputDir:
+    """The output folder of a comparison study (see nas_core.jobs for its guarantees)."""
+    return OutputDir(Path(out), "compare", OWN_FILES, OUTPUT_FILES)
 
 
 _RUN_COLUMNS = (
@@ -212,17 +231,31 @@ def _record_frame(rec: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _flush(log: ResultLog, buffer: list[pd.DataFrame]) -> None:
-    if buffer:
-        log.append(pd.concat(buffer, ignore_index=True))
-        buffer.clear()
+def _rows(task: RunTask, rec: dict[str, Any] | BaseException) -> pd.DataFrame:
+    """The log rows of a finished run; a run whose worker died is logged as failed."""
+    if isinstance(rec, BaseException):
+        rec = {
+            "searcher": task.searcher,
+            "seed": task.seed,
+            "run_seed": task.run_seed,
+            "status": "failed",
+            "error": f"{type(rec).__name__}: {rec}",
+        }
+    return _record_frame(rec)
 
 
-def _check_existing(out: Path, config: StudyConfig) -> None:
-    path = out / "study.json"
-    if not path.exists():
+def _run_error(rec: dict[str, Any] | BaseException) -> str | None:
+    if isinstance(rec, BaseException):
+        return f"{type(rec).__name__}: {rec}"
+    return rec["error"] if rec.get("status") == "failed" else None
+
+
+def _check_existing(od: OutputDir, config: StudyConfig) -> None:
+    """Refuse to resume a different study; a garbled study.json is set aside (its log is kept)."""
+    old = od.read_json("study.json")
+    if old is None:
         return
-    old = json.loads(path.read_text())
+    out = od.path
     new = json.loads(json.dumps(config.to_dict()))
     diff = [k for k in StudyConfig.FIXED if old.get(k) != new.get(k)]
     if diff:
@@ -252,58 +285,49 @@ def run_study(
     """
     check_executor(executor, workers)
     config, bench = resolve(config)
-    out = Path(out)
-    if fresh and out.exists():
-        for p in ("log", "study.json"):
-            target = out / p
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-    _check_existing(out, config)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".study.json.tmp"
-    tmp.write_text(json.dumps(config.to_dict(), indent=2))
-    tmp.replace(out / "study.json")
-    log = ResultLog(out / "log")
-    done = _ok_runs(log)
-    tasks = [
-        _task(config, s, seed)
-        for seed in range(config.seeds)
-        for s in config.searchers
-        if (s, seed) not in done
-    ]
-    total = config.seeds * len(config.searchers)
-    finished = total - len(tasks)
-    if on_progress:
-        on_progress(finished, total)
-    buffer: list[pd.DataFrame] = []
-    last = time.monotonic()
-    t0 = time.perf_counter()
-    if tasks:
-        ex = make_executor(executor, workers=workers, address=address)
-        try:
-            for task, rec in ex.map_unordered(execute_run, tasks):
-                if isinstance(rec, BaseException):  # the worker itself died
-                    rec = {
-                        **{k: task[k] for k in ("searcher", "seed", "run_seed")},
-                        "status": "failed",
-                        "error": f"{type(rec).__name__}: {rec}",
-                    }
-                buffer.append(_record_frame(rec))
-                finished += 1
-                if time.monotonic() - last >= flush_s:
-                    _flush(log, buffer)
-                    last = time.monotonic()
-                if on_progress:
-                    on_progress(finished, total)
-        finally:
-            _flush(log, buffer)
-            ex.close()
-    wall = time.perf_counter() - t0
-    summary = build_outputs(out, config, bench)
-    summary["wall_s_this_invocation"] = wall
+    od = output_dir(out)
+    with od.open(fresh=fresh):
+        _check_existing(od, config)
+        od.write_json("study.json", config.to_dict())
+        log = od.log("log", required=(*RUN_KEYS, "status"))
+        done = _ok_runs(log)
+        tasks = [
+            make_task(config, s, seed)
+            for seed in range(config.seeds)
+            for s in config.searchers
+            if (s, seed) not in done
+        ]
+        total = config.seeds * len(config.searchers)
+        finished = total - len(tasks)
+        if on_progress:
+            on_progress(finished, total)
+
+        def on_result(task: RunTask, rec: Any) -> None:
+            nonlocal finished
+            finished += 1
+            if on_progress:
+                on_progress(finished, total)
+
+        job = run_tasks(
+            execute_run,
+            tasks,
+            log=log,
+            to_rows=_rows,
+            error_of=_run_error,
+            executor=executor,
+            workers=workers,
+            address=address,
+            flush_s=flush_s,
+            on_result=on_result,
+        )
+        with guard_writes(od.path):
+            try:
+                summary = build_outputs(od.path, config, bench)
+            finally:
+                od.record()  # whatever was written is naslab's, even if a later file failed
+    summary["wall_s_this_invocation"] = job.wall_s
     summary["runs_run_this_invocation"] = len(tasks)
+    summary["worker_restarts_this_invocation"] = job.restarts
     return summary
 
 
@@ -328,7 +352,8 @@ def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     A run logged as ok wins over earlier failed attempts of the same (searcher, seed); if a run
     was somehow logged twice, its first copy is kept.
     """
-    df = ResultLog(Path(out) / "log").read()
+    out = Path(out)
+    df = ResultLog(out / "log", required=(*RUN_KEYS, "status"), damaged_dir=out / ".damaged").read()
     if df.empty:
         return df, pd.DataFrame(columns=list(_RUN_COLUMNS))
     df["_part"] = np.arange(len(df))

@@ -17,7 +17,6 @@ Predictor specs: a registry name with optional parameters in brackets, e.g. `xgb
 from __future__ import annotations
 
 import ast
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from nas_core.errors import InvalidInputError
+from nas_core.jobs import OutputDir, record_outputs, run_tasks
 from nas_core.metrics import (
     bootstrap_ci,
     kendall_tau,
@@ -224,10 +224,27 @@ class PredictorStudy:
         return d
 
 
-def _predictor_task(task: tuple[PredictorStudy, str, int, int]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PredictorTask:
+    """One unit of a predictor study: fit `predictor` (a spec) on `train_size` architectures of
+    split `trial`, test on the rest of the split."""
+
+    study: PredictorStudy
+    predictor: str
+    train_size: int
+    trial: int
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """What the results log is keyed by (`KEYS`)."""
+        return self.predictor, self.train_size, self.trial
+
+
+def run_predictor_task(task: PredictorTask) -> dict[str, Any]:
+    """Fit and test one predictor on one split (a picklable top-level function for the workers)."""
     import predictors
 
-    study, spec, n, trial = task
+    study, spec, n, trial = task.study, task.predictor, task.train_size, task.trial
     idx, y, feats, space, _ = load_pool(study.source)
     tr, te = split(len(idx), n, study.test_size, study.seed, trial)
     name, params = parse_spec(spec)
@@ -267,11 +284,15 @@ def run_predictor_study(
     executor: str = "local",
     workers: int = 1,
     on_result: Callable[[dict[str, Any] | Exception, int, int], None] | None = None,
+    fresh: bool = False,
 ) -> pd.DataFrame:
-    """Run (or resume) `study`, appending rows to `out/results`; returns all rows."""
+    """Run (or resume) `study`, appending rows to `out/results`; returns all rows.
+
+    Runs on the job runner (nas_core.jobs): `out` is locked while the study runs, results are
+    appended as they finish (every 25 results or 15 s, and on Ctrl-C), and a task whose worker
+    died is retried once. A failed task is not logged (a rerun retries it); `on_result(result,
+    k, n)` sees every result, failures as exceptions. `fresh` discards the study in `out`."""
     import predictors
-    from nas_core.parallel import make_executor
-    from nas_core.results import ResultLog
 
     for spec in study.predictors:
         name, params = parse_spec(spec)
@@ -285,46 +306,62 @@ def run_predictor_study(
         )
     if min(study.train_sizes, default=2) < 2 or study.trials < 1:
         raise InvalidInputError("train sizes must be >= 2 and trials >= 1")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    cfg_path = out / "config.json"
     cfg = study.config()
     cfg["dropped_nonfinite"] = dropped
     keep = ("source", "test_size", "seed")
-    if cfg_path.exists():
-        old = json.loads(cfg_path.read_text())
-        if any(old.get(k) != cfg.get(k) for k in keep):
+    od = predictor_output_dir(out)
+    with od.open(fresh=fresh):
+        old = od.read_json("config.json")  # a garbled one is set aside: the log is kept
+        if old is not None and any(old.get(k) != cfg.get(k) for k in keep):
             raise InvalidInputError(
-                f"{out} holds a study with a different benchmark/metric/features/test size/seed; "
-                "use another --out directory"
+                f"{od.path} holds a study with a different benchmark/metric/features/test size/"
+                "seed; use another --out directory"
             )
-    cfg_path.write_text(json.dumps(cfg, indent=2))
-    log = ResultLog(out / "results")
-    done = log.done(list(KEYS))
-    tasks = [
-        (study, spec, n, t)
-        for spec in study.predictors
-        for n in study.train_sizes
-        for t in range(study.trials)
-        if (spec, n, t) not in done
-    ]
-    buf: list[dict[str, Any]] = []
-    last = time.monotonic()
-    with make_executor(executor, workers) as ex:
-        for k, (_task, res) in enumerate(ex.map_unordered(_predictor_task, tasks), start=1):
+        od.write_json("config.json", cfg)
+        log = od.log("results", required=KEYS)
+        done = log.done(list(KEYS))
+        tasks = [
+            PredictorTask(study, spec, n, t)
+            for spec in study.predictors
+            for n in study.train_sizes
+            for t in range(study.trials)
+            if (spec, n, t) not in done
+        ]
+        k = 0
+
+        def rows(task: PredictorTask, res: Any) -> pd.DataFrame | None:
+            if isinstance(res, InvalidInputError):  # a bad setting: every task would fail
+                raise res
+            return None if isinstance(res, BaseException) else pd.DataFrame([res])
+
+        def progress(task: PredictorTask, res: Any) -> None:
+            nonlocal k
+            k += 1
             if on_result is not None:
                 on_result(res, k, len(tasks))
-            if isinstance(res, Exception):
-                if isinstance(res, InvalidInputError):
-                    raise res
-                continue
-            buf.append(res)
-            if len(buf) >= 25 or time.monotonic() - last > 15:
-                log.append(pd.DataFrame(buf))
-                buf, last = [], time.monotonic()
-    if buf:
-        log.append(pd.DataFrame(buf))
-    return log.read()
+
+        run_tasks(
+            run_predictor_task,
+            tasks,
+            log=log,
+            to_rows=rows,
+            executor=executor,
+            workers=workers,
+            flush_s=15.0,
+            flush_rows=25,
+            on_result=progress,
+        )
+        return log.read()
+
+
+#: What a predictor study writes in its output folder (see nas_core.jobs.OutputDir).
+PREDICTOR_OWN_FILES = ("config.json", "results")
+PREDICTOR_OUTPUT_FILES = ("summary.csv", "summary.md", "learning_curve.png")
+
+
+def predictor_output_dir(out: str | Path) -> OutputDir:
+    """The output folder of a predictor study (see nas_core.jobs for its guarantees)."""
+    return OutputDir(Path(out), "correlate-predictors", PREDICTOR_OWN_FILES, PREDICTOR_OUTPUT_FILES)
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
@@ -409,6 +446,7 @@ def write_report(
     md += ["## fit seconds (mean)", "", markdown_table(summary, "fit_s")]
     (out / "summary.md").write_text("\n".join(md) + "\n")
     plot_learning_curves(summary, out / "learning_curve.png", title)
+    record_outputs(out, PREDICTOR_OUTPUT_FILES)  # naslab's now: a rerun may overwrite them
     return summary
 
 

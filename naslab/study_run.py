@@ -9,6 +9,7 @@ statistics or the plotting, which the study needs only once, in the parent (work
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -35,29 +36,57 @@ def make_searcher(
     return searchers.create(name, space, seed=seed, **params)
 
 
-def execute_run(task: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunTask:
+    """One run of a study: searcher `searcher` with seed index `seed` (searcher seed `run_seed`),
+    and everything the worker needs to run it. `params` may be given as a dict; it is kept as
+    sorted (name, value) pairs so the task stays immutable. Build one from a study's settings
+    with `naslab.compare.make_task`."""
+
+    searcher: str
+    seed: int
+    run_seed: int
+    bench: str
+    bench_options: str = "{}"  # JSON with sorted keys (a cache key for the worker's benchmark)
+    dataset: str | None = None
+    metric: str | None = None
+    report_metric: str | None = None
+    objectives: tuple[str, ...] = ()
+    budget: int | None = 300
+    time_budget: float | None = None
+    batch_size: int = 1
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.params, dict):
+            object.__setattr__(self, "params", tuple(sorted(self.params.items())))
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What the results log is keyed by."""
+        return self.searcher, self.seed
+
+
+def execute_run(task: RunTask) -> dict[str, Any]:
     """One run (a picklable top-level function for the executors). Never raises: a failure is
     returned as a record with `status="failed"` and the error, so one bad run never stops a study."""
-    out = {k: task[k] for k in ("searcher", "seed", "run_seed")}
+    out = {"searcher": task.searcher, "seed": task.seed, "run_seed": task.run_seed}
     try:
-        bench = _load_bench(task["bench"], task["bench_options"])
+        bench = _load_bench(task.bench, task.bench_options)
         s = make_searcher(
-            task["searcher"],
-            bench.space,
-            task["run_seed"],
-            task["params"],
-            len(task["objectives"]),
+            task.searcher, bench.space, task.run_seed, dict(task.params), len(task.objectives)
         )
         traj = run_search(
             s,
             bench,
-            metric=task["metric"],
-            dataset=task["dataset"],
-            report_metric=task["report_metric"],
-            objectives=task["objectives"],
-            budget=task["budget"],
-            time_budget=task["time_budget"],
-            batch_size=task["batch_size"],
+            metric=task.metric,
+            dataset=task.dataset,
+            report_metric=task.report_metric,
+            objectives=task.objectives,
+            budget=task.budget,
+            time_budget=task.time_budget,
+            batch_size=task.batch_size,
         )
     except Exception as e:  # recorded, see docstring
         return {**out, "status": "failed", "error": f"{type(e).__name__}: {e}"}

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 from scipy.stats import wilcoxon
 
-from naslab.compare import StudyConfig, _task, execute_run, resolve
+from naslab.compare import StudyConfig, execute_run, make_task, resolve
 
 RUNS = {
     "tpe (rustuna)": ("tpe", {"engine": "rustuna"}),
@@ -37,11 +38,11 @@ def main() -> None:
     best = {name: np.zeros((args.seeds, len(budgets))) for name in RUNS}
     cpu = dict.fromkeys(RUNS, 0.0)
     for searcher, params in RUNS.values():  # warm-up: imports, benchmark tables
-        execute_run({**_task(cfg, searcher, 0), "params": params})
+        execute_run(replace(make_task(cfg, searcher, 0), params=params))
     for seed in range(args.seeds):
         for name, (searcher, params) in RUNS.items():
             t = time.process_time()
-            rec = execute_run({**_task(cfg, searcher, seed), "params": params})
+            rec = execute_run(replace(make_task(cfg, searcher, seed), params=params))
             cpu[name] += time.process_time() - t
             if rec["status"] != "ok":
                 raise RuntimeError(f"{name} seed {seed}: {rec['error']}")

@@ -1,30 +1,31 @@
-"""The worker side of a study: one run from a task dict, and a light import for spawned workers."""
+"""The worker side of a study: one run from a RunTask, and a light import for spawned workers."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 
-from naslab.compare import StudyConfig, _task, resolve
+from naslab.compare import StudyConfig, make_task, resolve
 from naslab.study_run import execute_run
 
 
 def test_execute_run_returns_the_trajectory_of_one_run():
     cfg, _ = resolve(StudyConfig(searchers=("tpe",), seeds=1, budget=40))
-    rec = execute_run(_task(cfg, "tpe", 0))
+    rec = execute_run(make_task(cfg, "tpe", 0))
     assert rec["status"] == "ok" and rec["error"] == ""
     cols = rec["columns"]
     assert len(cols["step"]) == 40 and len(set(cols["arch"])) == 40
     assert np.all(np.diff(cols["best_search"]) >= 0)
-    again = execute_run(_task(cfg, "tpe", 0))
+    again = execute_run(make_task(cfg, "tpe", 0))
     assert list(again["columns"]["arch"]) == list(cols["arch"])
 
 
 def test_execute_run_records_a_bad_run_instead_of_raising():
     cfg, _ = resolve(StudyConfig(searchers=("tpe",), seeds=1, budget=10))
-    task = {**_task(cfg, "tpe", 0), "params": {"engine": "hyperopt"}}
+    task = replace(make_task(cfg, "tpe", 0), params={"engine": "hyperopt"})
     rec = execute_run(task)
     assert rec["status"] == "failed"
     assert "unknown TPE engine 'hyperopt'" in rec["error"] and "rustuna" in rec["error"]
