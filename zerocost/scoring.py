@@ -5,9 +5,9 @@ gets its value, a status (`ok`, `nan`, `inf`, or `error: ...`) and its seconds. 
 NaN or infinite stay NaN or infinite: nothing is silently replaced.
 
 `score_archs(...)` is the unit of work behind `naslab zerocost score`: archs are split into
-chunks, each chunk builds its networks (weights seeded per architecture inside
-`torch.random.fork_rng`, so the global torch RNG is left as it was; modules recycled from one
-`NetworkPool` per worker), scores them on one batch (the same for every arch, drawn from the
+chunks, each chunk builds its networks (`nas_core.networks.seeding.build_seeded`:
+weights seeded per architecture inside `torch.random.fork_rng`, so the global torch RNG is left as
+it was; NAS-Bench-201 modules recycled from one `NetworkPool` per worker), scores them on one batch (the same for every arch, drawn from the
 data with `seed`), and returns a tidy DataFrame that the caller appends to a `ResultLog`.
 """
 
@@ -20,9 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from nas_core.networks.seeding import arch_seed, build_seeded
+from nas_core.process import keep_freed_memory, torch_threads
 from zerocost._registry import get, parse_names
+
+# arch_seed, build_seeded and keep_freed_memory live in nas_core (seeding and process tuning
+# serve every job that builds networks); importing them from here keeps working.
 
 if TYPE_CHECKING:
     from nas_core.networks.pool import NetworkPool
@@ -73,35 +76,6 @@ def score_network(
     return out
 
 
-def arch_seed(seed: int, index: int) -> int:
-    """Per-architecture weight seed: independent streams for (run seed, arch index)."""
-    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
-
-
-def build_seeded(
-    ops: Sequence[int], num_classes: int, seed: int, index: int, pool: NetworkPool | None = None
-):
-    """Build the NB201 network with weights from a seeded stream, leaving the global torch RNG
-    untouched (fork_rng saves and restores it). With `pool`, its modules are recycled (the same
-    network bit for bit, valid until the pool's next build; see `nas_core.networks.pool`)."""
-    import torch
-
-    from nas_core.networks import build
-    from nas_core.networks._modules import conv_weights_to
-
-    # NHWC halves CPU convolution time here (oneDNN); values are the same, only the layout.
-    nhwc = torch.channels_last
-    with torch.random.fork_rng(devices=[]):
-        # Only the CPU generator draws the weights (and only its state is saved and restored):
-        # torch.manual_seed would also re-seed every accelerator's generator.
-        torch.default_generator.manual_seed(arch_seed(seed, index))
-        if pool is not None:
-            return pool.build(tuple(ops), memory_format=nhwc)
-        net = build(tuple(ops), num_classes)
-    conv_weights_to(net, nhwc)
-    return net
-
-
 _BATCH_CACHE: dict[tuple, Any] = {}
 _POOLS = threading.local()  # per thread: a pool hands out one network at a time
 
@@ -149,62 +123,27 @@ class Chunk:
     batch_size: int
     seed: int
     threads: int = 0  # >0: torch threads for the process running the chunk
-
-
-_MALLOC_TUNED = False
-
-
-def keep_freed_memory() -> None:
-    """Ask glibc to keep freed memory for reuse instead of returning it to the OS (once per
-    process; nothing on other C libraries).
-
-    Each network's batch-64 activations are multi-MB buffers; by default glibc gives them back
-    when freed and the next network faults them in again page by page: 8,100 page faults and
-    ~20 ms of system time per architecture (7% of the CPU of the 15,625-cell run), measured.
-    With a fixed 1 GiB mmap/trim threshold they are reused: no faults, peak RSS +5%."""
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED:
-        return
-    _MALLOC_TUNED = True
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, musl without mallopt)
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h> constants
-    mallopt(m_mmap_threshold, 1 << 30)
-    mallopt(m_trim_threshold, 1 << 30)
+    space: str = "nb201"  # whose network builder builds `ops` (nas_core.networks)
 
 
 def score_chunk(chunk: Chunk):
     """Score every arch of `chunk`; returns a DataFrame (one row per arch). The torch thread
     count asked for by the chunk holds only while it runs (restored afterwards)."""
-    import torch
-
     keep_freed_memory()
-
-    prev = torch.get_num_threads()
-    if chunk.threads and prev != chunk.threads:
-        torch.set_num_threads(chunk.threads)
-    try:
+    with torch_threads(chunk.threads):
         return _score_chunk(chunk)
-    finally:
-        if torch.get_num_threads() != prev:
-            torch.set_num_threads(prev)
 
 
 def _score_chunk(chunk: Chunk):
     import pandas as pd
 
     x, y, num_classes = get_batch(chunk.data, chunk.batch_size, chunk.seed)
-    pool = network_pool(num_classes)
+    # NAS-Bench-201 networks recycle their modules through a pool; other spaces build afresh.
+    pool = network_pool(num_classes) if chunk.space == "nb201" else None
     rows = []
     for idx, ops in zip(chunk.indices, chunk.ops, strict=True):
         t0 = time.perf_counter()
-        net = build_seeded(ops, num_classes, chunk.seed, idx, pool)
+        net = build_seeded(ops, num_classes, chunk.seed, idx, pool, space=chunk.space)
         t_build = time.perf_counter() - t0
         # the pool re-initialises every buffer at the next build: no need to restore them
         res = score_network(

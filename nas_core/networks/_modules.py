@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nas_core.arch import Arch
 from nas_core.networks.nb201 import CONV1, CONV3, EDGES, NONE, POOL, SKIP, check_input_size
 
 
@@ -142,6 +143,10 @@ class Cell(nn.Module):
 
 
 class NB201Network(nn.Module):
+    """Meets `nas_core.networks.protocol.ProxyNetwork`, with every optional hook."""
+
+    space = "nb201"
+
     def __init__(self, ops: tuple[int, ...], num_classes: int, C: int, N: int):
         super().__init__()
         self.ops, self.num_classes, self.C, self.N = ops, num_classes, C, N
@@ -171,6 +176,31 @@ class NB201Network(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+    # --- ProxyNetwork hooks -----------------------------------------------------------------
+    @property
+    def arch(self) -> Arch:
+        return Arch("nb201", tuple(self.ops))
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The (n, 4C, h, w) map after the last BN-ReLU, before global pooling."""
+        return self.lastact(self.cells(self.stem(x)))
+
+    def count_params(self) -> int:
+        from nas_core.networks.nb201 import count_params
+
+        return count_params(self.ops, self.num_classes, self.C, self.N)
+
+    def count_flops(self, input_hw: tuple[int, int]) -> int:
+        from nas_core.networks.nb201 import count_flops
+
+        return count_flops(self.ops, self.num_classes, tuple(input_hw), self.C, self.N)
+
+    def thin(self) -> NB201Network:
+        """The same cell at C=1, N=1 (TE-NAS's linear-region count), from the torch RNG."""
+        from nas_core.networks.nb201 import build
+
+        return build(self.ops, self.num_classes, C=1, N=1)
 
 
 def conv_weights_to(net: nn.Module, memory_format: torch.memory_format) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidArchError, InvalidInputError, UnknownNameError
+from nas_core.networks.registry import register_network
 
 # NASLib op ids (nas_core.spaces.nb201): 0 skip, 1 none, 2 conv3x3, 3 conv1x1, 4 avg_pool3x3.
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
@@ -161,6 +162,7 @@ def counts_table(
 # --- torch modules (torch imported lazily so the formulas stay torch-free) --------------------
 
 
+@register_network("nb201")
 def build(arch: Arch | Sequence[int], num_classes: int = 10, C: int = 16, N: int = 5):
     """The NAS-Bench-201 network for `arch` as a `torch.nn.Module` (parameters in float32,
     initialised by torch's defaults from the *current* torch RNG; seed it with

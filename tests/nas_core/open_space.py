@@ -29,7 +29,9 @@ class OpenProductSpace(SearchSpace):
     def parse(self, obj: Any) -> Arch:
         if isinstance(obj, Arch):
             if obj.space != self.name:
-                raise InvalidArchError(f"architecture of space {obj.space!r} given to {self.name!r}")
+                raise InvalidArchError(
+                    f"architecture of space {obj.space!r} given to {self.name!r}"
+                )
             obj = obj.ops
         if isinstance(obj, str):
             s = obj.strip()

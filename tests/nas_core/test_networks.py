@@ -17,6 +17,7 @@ from nas_core.networks import (
     counts_table,
     is_disconnected,
 )
+from nas_core.networks.nb201 import build as nb201_build
 from tests.conftest import shared_file
 
 SPACE = spaces.get("nb201")
@@ -47,8 +48,11 @@ def test_forward_shapes_and_sizes():
 
 
 def test_wrong_space_and_bad_ops():
-    with pytest.raises(InvalidArchError, match="nb201"):
+    # the builder is chosen by the arch's space; nbgraph has none (its archs are GNNs)
+    with pytest.raises(InvalidInputError, match="'nbgraph' has no network.*spaces with one: nb201"):
         build(Arch("nbgraph", (0, 1)), 10)
+    with pytest.raises(InvalidArchError, match="nb201"):
+        nb201_build(Arch("nbgraph", (0, 1)), 10)  # the nb201 builder itself checks the space
     with pytest.raises(InvalidArchError):
         count_params((0, 9, 0, 0, 0, 0))
     with pytest.raises(UnknownNameError, match="suite-zero"):
@@ -112,3 +116,79 @@ def test_avg_pool_3x3_equals_torch_avg_pool(hw, dtype):
     (a,) = torch.autograd.grad(pool(x64), x64, g)
     (b,) = torch.autograd.grad(ref(x64), x64, g)
     torch.testing.assert_close(a, b)
+
+
+# --- the builder registry and the ProxyNetwork interface -------------------------------------
+
+
+def test_builder_is_chosen_by_space():
+    from nas_core import networks
+
+    assert "nb201" in networks.spaces_with_networks()
+    assert networks.builder("nb201") is nb201_build
+    assert networks.builder(SPACE) is nb201_build
+    s = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        a = build(s, 10, space="nb201", C=4, N=1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        b = build(SPACE.parse(s), 10, C=4, N=1)
+    assert a.arch == b.arch == SPACE.parse(s)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q)
+    with pytest.raises(InvalidInputError, match="'not-a-space' has no network"):
+        networks.builder("not-a-space")
+
+
+def test_a_new_space_registers_its_own_builder():
+    """A builder for another space plugs in with the decorator (here: a toy MLP for the open
+    test space), and build() dispatches on the Arch's space."""
+    from nas_core import networks
+    from nas_core.networks import registry
+    from tests.nas_core.open_space import OpenProductSpace
+
+    sp = OpenProductSpace()
+
+    class Toy(torch.nn.Module):
+        space = sp.name
+
+        def __init__(self, arch, num_classes):
+            super().__init__()
+            self.arch, self.num_classes = arch, num_classes
+            self.fc = torch.nn.Linear(3 * 4 * 4, num_classes)
+
+        def forward(self, x):
+            return self.fc(x.flatten(1))
+
+    try:
+        networks.register_network(sp.name)(lambda arch, num_classes: Toy(arch, num_classes))
+        arch = sp.sample(np.random.default_rng(0), 1)[0]
+        net = build(arch, 5)
+        assert isinstance(net, Toy) and net.arch == arch
+        assert isinstance(net, networks.ProxyNetwork)
+        assert networks.hook(net, "count_flops") is None  # optional hooks may be absent
+    finally:
+        registry._REGISTRY._items.pop(sp.name, None)
+    with pytest.raises(InvalidInputError, match="test-open"):
+        build(arch, 5)
+
+
+def test_nb201_network_meets_the_proxy_interface():
+    from nas_core.networks import OPTIONAL_HOOKS, ProxyNetwork, hook
+
+    ops = (2, 0, 3, 4, 2, 1)
+    net = build(Arch("nb201", ops), 10, C=4, N=1)
+    assert isinstance(net, ProxyNetwork)
+    assert net.space == "nb201" and net.arch == Arch("nb201", ops) and net.num_classes == 10
+    assert all(hook(net, h) is not None for h in OPTIONAL_HOOKS)
+    assert net.count_params() == count_params(ops, 10, 4, 1)
+    assert net.count_flops((16, 16)) == count_flops(ops, 10, (16, 16), 4, 1)
+    x = torch.randn(2, 3, 16, 16)
+    fmap = net.feature_map(x)
+    assert fmap.shape == (2, 16, 4, 4)
+    assert torch.equal(fmap.mean(dim=(2, 3)), net.features(x))
+    thin = net.thin()
+    assert thin.arch == net.arch and (thin.C, thin.N) == (1, 1)
+    with pytest.raises(ValueError, match="not a ProxyNetwork hook"):
+        hook(net, "cells")

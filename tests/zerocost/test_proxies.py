@@ -257,3 +257,66 @@ def test_keep_buffers_false_gives_the_same_scores_and_skips_the_restore(batch):
         if "running" not in k and "num_batches" not in k
     )
     assert all(p.grad is None for p in moved.parameters())
+
+
+# --- proxies reach a network only through nas_core.networks.protocol ---------------------------
+
+
+class _PlainNet(torch.nn.Module):
+    """A network from no naslab builder: forward, num_classes, space, arch, no optional hooks."""
+
+    space = "elsewhere"
+    arch = None
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.num_classes = num_classes
+        self.conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.relu = torch.nn.ReLU()
+        self.fc = torch.nn.Linear(4, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.relu(self.conv(x)).mean(dim=(2, 3)))
+
+
+def test_proxies_on_a_network_without_hooks(batch):
+    x, y = batch
+    net = _PlainNet()
+    names = ["params", "flops", "zen", "linear_regions", "naswot", "synflow", "grad_norm"]
+    res = score_network(net, x, y, names)
+    assert res["params"].value == sum(p.numel() for p in net.parameters())
+    for name, hook in (
+        ("flops", "count_flops"),
+        ("zen", "feature_map"),
+        ("linear_regions", "thin"),
+    ):
+        assert res[name].status.startswith("error: InvalidInputError") and hook in res[name].status
+    for name in ("naswot", "synflow", "grad_norm"):  # generic proxies need no hook
+        assert res[name].status == "ok", res[name]
+
+
+def test_proxies_use_the_hooks_a_network_provides(batch):
+    x, y = batch
+
+    class Hooked(_PlainNet):
+        def count_params(self):
+            return 12345
+
+        def count_flops(self, input_hw):
+            return 7 * input_hw[0] * input_hw[1]
+
+    res = score_network(Hooked(), x, y, ["params", "flops"])
+    assert res["params"].value == 12345
+    assert res["flops"].value == 7 * x.shape[2] * x.shape[3]
+
+
+def test_proxy_modules_do_not_reach_into_a_builders_internals():
+    """No proxy checks for, or reads, NAS-Bench-201 attributes (ops, cells, stem, C, N)."""
+    import pathlib
+
+    root = pathlib.Path(zerocost.__file__).parent
+    for path in [*root.glob("proxies/*.py"), root / "context.py", root / "scoring.py"]:
+        text = path.read_text()
+        assert not re.search(r"hasattr\([^)]*\"ops\"", text), path
+        assert not re.search(r"\.(stem|cells|lastact|C|N)\b(?!\w)", text), path
+        assert "net.ops" not in text, path

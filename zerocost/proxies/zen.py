@@ -3,7 +3,8 @@ perturbation, plus the log BN scaling factors, on a Gaussian-initialised copy of
 
 Lin, Wang, Sun, Chen, Sun, Qian, Li, Jin. "Zen-NAS: A Zero-Shot NAS for High-Performance Image
 Recognition", ICCV 2021. Inputs are Gaussian (data-independent), mixup gamma 0.01, one repeat;
-random draws from a local torch.Generator.
+random draws from a local torch.Generator. Uses the network's `feature_map(x)` hook (the map
+before global pooling; see `nas_core.networks.protocol`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ import numpy as np
 import torch
 from torch import nn
 
+from nas_core.errors import InvalidInputError
+from nas_core.networks.protocol import hook
 from zerocost._registry import register
 
 
 @register("zen", needs_labels=False, data_independent=True, needs_grad=False)
 def zen(ctx) -> float:
     """Lin et al. 2021 (ICCV), Zen-NAS."""
+    if hook(ctx.net, "feature_map") is None:
+        raise InvalidInputError(
+            "zen needs the network's feature_map(x) hook (the map before global pooling); "
+            f"{type(ctx.net).__name__} has none"
+        )
     g = ctx.generator(7)
     twin = copy.deepcopy(ctx.net)
     twin.train()
@@ -34,8 +42,8 @@ def zen(ctx) -> float:
                 m.bias.zero_()
         x = torch.randn(ctx.x.shape, generator=g)
         x2 = x + 0.01 * torch.randn(ctx.x.shape, generator=g)
-        f1 = twin.lastact(twin.cells(twin.stem(x)))
-        f2 = twin.lastact(twin.cells(twin.stem(x2)))
+        f1 = twin.feature_map(x)
+        f2 = twin.feature_map(x2)
         score = torch.log(torch.mean(torch.abs(f1 - f2))).item()
         for m in twin.modules():
             if isinstance(m, nn.BatchNorm2d):
