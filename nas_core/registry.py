@@ -195,11 +195,12 @@ class _Entry:
 class Registry(Generic[T]):
     """Maps names to components. `kind` names them in messages ("unknown searcher 'x'");
     `skip` lists signature parameters the package supplies itself (e.g. a searcher's `space`),
-    which are neither listed nor validated."""
+    which are neither listed nor validated; `noun` names parameters in messages ("option")."""
 
-    def __init__(self, kind: str, *, skip: tuple[str, ...] = ()):
+    def __init__(self, kind: str, *, skip: tuple[str, ...] = (), noun: str = "parameter"):
         self.kind = kind
         self.skip = tuple(skip)
+        self.noun = noun
         self._items: dict[str, _Entry] = {}
 
     def register(
@@ -279,7 +280,9 @@ class Registry(Generic[T]):
     def validate(self, name: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """`params` checked against `name`'s specs and converted; raises one clear line."""
         specs, extra = self._specs(name)
-        return check_params(specs, params, f"{self.kind} {name!r}", accepts_extra=extra)
+        return check_params(
+            specs, params, f"{self.kind} {name!r}", accepts_extra=extra, noun=self.noun
+        )
 
     def create(self, name: str, /, *args: Any, **params: Any) -> Any:
         """`component(*args, **validated params)`; `args` carry what the package supplies."""
@@ -299,6 +302,7 @@ def check_params(
     *,
     accepts_extra: bool = False,
     require: bool = True,
+    noun: str = "parameter",
 ) -> dict[str, Any]:
     """Validate `params` against `specs`: unknown names, missing required ones, types, ranges."""
     bad = [k for k in params if k not in specs]
@@ -309,13 +313,13 @@ def check_params(
         close = difflib.get_close_matches(str(bad[0]), list(specs), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InvalidInputError(
-            f"{owner} has no parameter(s) {', '.join(map(str, sorted(bad)))}{hint}; "
+            f"{owner} has no {noun}(s) {', '.join(map(str, sorted(bad)))}{hint}; "
             f"valid: {listing or 'none'}"
         )
     if require:
         missing = [p.name for p in specs.values() if p.required and p.name not in params]
         if missing:
-            raise InvalidInputError(f"{owner} needs parameter(s) {', '.join(missing)}")
+            raise InvalidInputError(f"{owner} needs {noun}(s) {', '.join(missing)}")
     return {k: (specs[k].check(v, owner) if k in specs else v) for k, v in params.items()}
 
 
@@ -486,6 +490,8 @@ def _type_words(ann: Any) -> str:
     words = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
     if ann in words:
         return words[ann]
+    if isinstance(ann, type) and issubclass(ann, os.PathLike):
+        return "a path"
     if ann is Any or ann is None:
         return "any value"
     plain = {dict: "dict", tuple: "tuple", list: "list", cabc.Sequence: "list", set: "set"}
@@ -509,6 +515,10 @@ def _type_name(ann: Any) -> str:
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int) and x >= 2**20:  # 2**53, 2**32 - 1: as written in the source
+        for k, tail in ((x.bit_length() - 1, ""), (x.bit_length(), " - 1")):
+            if x == 2**k - (1 if tail else 0):
+                return f"2**{k}{tail}"
     if not isinstance(x, float):
         return str(x)
     if x.is_integer() and abs(x) < 1e7:

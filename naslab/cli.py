@@ -25,6 +25,8 @@ _SUBCOMMANDS = [
     ("naslab.cli_compare", "compare", "compare"),
     ("naslab.cli_correlate", "app", "correlate"),
     ("naslab.cli_predictor", "app", "predictor"),
+    ("naslab.cli_searcher", "app", "searcher"),
+    ("naslab.cli_space", "app", "space"),
     ("naslab.cli_zerocost", "app", "zerocost"),
 ]
 

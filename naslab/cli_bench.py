@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from naslab._cli_common import console, friendly_errors, print_json
+from naslab._cli_common import (
+    LongOpt,
+    PatternArg,
+    console,
+    friendly_errors,
+    print_json,
+    show_components,
+)
 
 if TYPE_CHECKING:
     from benchmarks.base import Benchmark
@@ -67,16 +74,16 @@ def _parse_options(path: str | None, options: list[str] | None) -> dict[str, Any
 
 
 def is_embedded(name: str) -> bool:
-    """Whether benchmark `name` ships its data (no `--path` needed), read from its summary."""
+    """Whether benchmark `name` ships its data (no `--path` needed)."""
     import benchmarks
 
-    return "embedded" in benchmarks.summary(name).lower()
+    return benchmarks.is_embedded(name)
 
 
 def _load(name: str, path: str | None, options: list[str] | None, cmd: str) -> Benchmark:
     """`benchmarks.load` with the loader's failures a user can fix turned into naslab errors."""
     import benchmarks
-    from nas_core.errors import InvalidInputError, MissingFileError, NaslabError
+    from nas_core.errors import MissingFileError, NaslabError
 
     opts = _parse_options(path, options)
     benchmarks.summary(name)  # unknown name -> UnknownNameError with a suggestion
@@ -94,15 +101,6 @@ def _load(name: str, path: str | None, options: list[str] | None, cmd: str) -> B
     except FileNotFoundError as e:
         where = e.filename or opts.get("path", "?")
         raise MissingFileError(f"benchmark {name!r}: file not found: {where}; {hint}") from None
-    except TypeError as e:  # the loader's signature rejected the options
-        text = str(e)
-        if "argument" not in text:
-            raise
-        given = ", ".join(sorted(opts)) or "none"
-        need = "" if is_embedded(name) or "path" in opts else "; it needs --path FILE"
-        raise InvalidInputError(
-            f"benchmark {name!r} rejected its options (given: {given}){need}: {text}"
-        ) from None
     except ImportError as e:  # a loader module or the package it reads is missing
         own = not e.name or e.name.split(".")[0] == "benchmarks"
         extra = "" if own else f"; install the package that provides {e.name!r}"
@@ -138,28 +136,20 @@ def _fmt(v: float) -> str:
 # --- list -----------------------------------------------------------------------------------
 @app.command("list")
 @friendly_errors
-def list_(as_json: JsonOpt = False) -> None:
-    """Every registered benchmark, with whether its data is embedded or needs --path."""
+def list_(pattern: PatternArg = "*", long: LongOpt = False, as_json: JsonOpt = False) -> None:
+    """Every registered benchmark (or those matching a glob PATTERN), with whether its data is
+    embedded or needs --path, and its loader options."""
     import benchmarks
 
-    rows = [
-        {"name": n, "summary": benchmarks.summary(n), "embedded": is_embedded(n)}
-        for n in benchmarks.list()
-    ]
-    if as_json:
-        print_json(rows)
-        return
-    from rich.table import Table
-
-    t = Table(title="naslab benchmarks")
-    t.add_column("name", style="bold", no_wrap=True)
-    t.add_column("data", no_wrap=True)
-    t.add_column("summary", overflow="fold")
-    for r in rows:
-        t.add_row(
-            esc(r["name"]), "embedded" if r["embedded"] else "needs --path", esc(r["summary"])
-        )
-    console.print(t)
+    infos = [benchmarks.info(n) for n in benchmarks.list(pattern)]
+    show_components(
+        infos,
+        as_json=as_json,
+        long=long,
+        title="naslab benchmarks",
+        columns={"data": lambda i: "embedded" if i.meta["embedded"] else "needs --path"},
+        params_label="options (--option KEY=VALUE)",
+    )
 
 
 # --- info -----------------------------------------------------------------------------------

@@ -9,7 +9,15 @@ import numpy as np
 import typer
 
 from nas_core.errors import InvalidInputError
-from naslab._cli_common import console, friendly_errors, print_json
+from naslab._cli_common import (
+    ListJsonOpt,
+    LongOpt,
+    PatternArg,
+    console,
+    friendly_errors,
+    print_json,
+    show_components,
+)
 
 app = typer.Typer(help="Train, save and use performance predictors.", no_args_is_help=True)
 
@@ -78,12 +86,30 @@ def train_predictor(
 
 @app.command("list")
 @friendly_errors
-def list_cmd() -> None:
-    """Registered predictors."""
+def list_cmd(
+    pattern: PatternArg = "*", long: LongOpt = False, as_json: ListJsonOpt = False
+) -> None:
+    """Registered predictors (or those matching a glob PATTERN) with their parameters' defaults;
+    --long adds each parameter's valid values and description. Set them with -p KEY=VALUE."""
     import predictors
 
-    for name in predictors.list():
-        console.print(f"{name:12s} {predictors.summary(name)}", highlight=False)
+    show_components(
+        [predictors.info(n) for n in predictors.list(pattern)],
+        as_json=as_json,
+        long=long,
+        title="naslab predictors",
+        columns={"std": lambda i: "yes" if i.meta["has_uncertainty"] else "-"},
+    )
+
+
+@app.command("info")
+@friendly_errors
+def info_cmd(name: str = typer.Argument(..., help="predictor name (naslab predictor list)"),
+             as_json: ListJsonOpt = False) -> None:  # fmt: skip
+    """One predictor's parameters: type, default, valid values and description."""
+    import predictors
+
+    show_components([predictors.info(name)], as_json=as_json, long=True)
 
 
 @app.command("train")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from naslab._cli_common import console, friendly_errors, print_json
+from naslab._cli_common import ListJsonOpt, PatternArg, console, friendly_errors, print_json
 
 app = typer.Typer(
     help="Zero-cost proxies: score untrained networks on one minibatch.", no_args_is_help=True
@@ -13,16 +13,17 @@ app = typer.Typer(
 
 @app.command("list")
 @friendly_errors
-def list_proxies(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List the registered proxies and what each needs."""
+def list_proxies(pattern: PatternArg = "*", json_out: ListJsonOpt = False) -> None:
+    """List the registered proxies (or those matching a glob PATTERN) and what each needs.
+    Proxies take no parameters: the network, batch and labels are all they see."""
     from rich.table import Table
 
     import zerocost
 
-    infos = [zerocost.get(n).info() for n in zerocost.names()]
     if json_out:
-        print_json(infos)
+        print_json([zerocost.info(n).to_dict() for n in zerocost.list(pattern)])
         return
+    infos = [zerocost.get(n).info() for n in zerocost.list(pattern)]
     t = Table("proxy", "labels", "data-independent", "gradients", "higher is better", "paper")
     for i in infos:
         t.add_row(

@@ -1,5 +1,8 @@
 """The proxy registry: `@register(name, needs_labels=..., data_independent=..., needs_grad=...)`.
 
+nas_core.registry's convention: `list(pattern)`, `info(name)` (metadata; proxies take no
+parameters: everything they need is in the `Context`), `create(name)` (the `Proxy`).
+
 A proxy is a function `fn(ctx) -> float` of a `zerocost.Context` (the network, one batch and the
 passes proxies share). Metadata says what it needs so callers can skip label handling or data
 loading, and which direction is better (`higher_is_better`), so rankings can be oriented.
@@ -7,11 +10,12 @@ loading, and which direction is better (`higher_is_better`), so rankings can be 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nas_core.registry import Registry
+from nas_core.registry import ComponentInfo, Registry
 
 if TYPE_CHECKING:
     from zerocost.context import Context
@@ -41,7 +45,8 @@ class Proxy:
         }
 
 
-REGISTRY: Registry[Proxy] = Registry("proxy")
+#: A proxy is called with its `Context` only: `ctx` is not a user parameter.
+REGISTRY: Registry[Proxy] = Registry("proxy", skip=("ctx",))
 
 
 def register(
@@ -54,17 +59,17 @@ def register(
     citation: str = "",
 ) -> Callable[[Callable[[Context], float]], Callable[[Context], float]]:
     def deco(fn: Callable[[Context], float]) -> Callable[[Context], float]:
-        REGISTRY.register(name)(
-            Proxy(
-                name,
-                fn,
-                needs_labels,
-                data_independent,
-                needs_grad,
-                higher_is_better,
-                citation or (fn.__doc__ or "").strip().splitlines()[0],
-            )
+        proxy = Proxy(
+            name,
+            fn,
+            needs_labels,
+            data_independent,
+            needs_grad,
+            higher_is_better,
+            citation or (fn.__doc__ or "").strip().splitlines()[0],
         )
+        meta = {k: v for k, v in proxy.info().items() if k != "name"}
+        REGISTRY.register(name, summary=proxy.citation, **meta)(proxy)
         return fn
 
     return deco
@@ -75,17 +80,38 @@ def get(name: str) -> Proxy:
     return REGISTRY.get(name)
 
 
-def names() -> list[str]:
+def names() -> builtins.list[str]:
     _load_all()
     return REGISTRY.names()
 
 
-def parse_names(spec: str | list[str]) -> list[str]:
+def list(pattern: str = "*") -> builtins.list[str]:  # noqa: A001 - as benchmarks.list()
+    """Registered proxy names matching a glob `pattern`."""
+    _load_all()
+    return REGISTRY.list(pattern)
+
+
+def info(name: str) -> ComponentInfo:
+    """What proxy `name` needs (labels, gradients, data), its direction and citation."""
+    _load_all()
+    return REGISTRY.info(name)
+
+
+def create(name: str) -> Proxy:
+    """The registered `Proxy` (proxies take no parameters; see `info`)."""
+    return get(name)
+
+
+def parse_names(spec: str | builtins.list[str]) -> builtins.list[str]:
     """'synflow,naswot' or a list -> validated names ('all' = every proxy), order kept."""
-    items = spec if isinstance(spec, list) else [s.strip() for s in spec.split(",") if s.strip()]
+    items = (
+        spec
+        if isinstance(spec, builtins.list)
+        else [s.strip() for s in spec.split(",") if s.strip()]
+    )
     if items == ["all"]:
         return names()
-    out: list[str] = []
+    out: builtins.list[str] = []
     for n in items:
         get(n)  # raises UnknownNameError with suggestions
         if n not in out:

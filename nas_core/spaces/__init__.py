@@ -1,24 +1,30 @@
-"""Search spaces, looked up by name: `nas_core.spaces.get("nb201")`."""
+"""Search spaces, looked up by name: `nas_core.spaces.get("nb201")`.
+
+Registered with `@spaces.register(name, summary=...)` on a factory (nas_core.registry's
+convention); `list(pattern)`, `info(name)`, `create(name)` as for every other registry.
+"""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-from nas_core.registry import Registry
+from nas_core.registry import ComponentInfo, Registry
 from nas_core.spaces.base import ENCODINGS, SearchSpace
 
 _REGISTRY: Registry[Callable[[], SearchSpace]] = Registry("search space")
 
 
-@_REGISTRY.register("nb201")
+@_REGISTRY.register("nb201", summary="NAS-Bench-201 cell: 6 edges x 5 ops, 15,625 architectures")
 def _nb201() -> SearchSpace:
     from nas_core.spaces.nb201 import NB201Space
 
     return NB201Space()
 
 
-@_REGISTRY.register("nbgraph")
+@_REGISTRY.register("nbgraph", summary="NAS-Bench-Graph GNN space: 26,206 architectures")
 def _nbgraph() -> SearchSpace:
     from nas_core.spaces.nbgraph import NBGraphSpace
 
@@ -31,12 +37,32 @@ def get(name: str) -> SearchSpace:
     return _REGISTRY.get(name)()
 
 
-def names() -> list[str]:
+def names() -> builtins.list[str]:
     return _REGISTRY.names()
 
 
-def register(name: str) -> Callable[[Callable[[], SearchSpace]], Callable[[], SearchSpace]]:
-    return _REGISTRY.register(name)
+def list(pattern: str = "*") -> builtins.list[str]:  # noqa: A001 - as benchmarks.list()
+    """Registered space names matching a glob `pattern`."""
+    return _REGISTRY.list(pattern)
 
 
-__all__ = ["ENCODINGS", "SearchSpace", "get", "names", "register"]
+def info(name: str) -> ComponentInfo:
+    """Summary and parameters (the built-in spaces take none) of space `name`."""
+    return _REGISTRY.info(name)
+
+
+def create(name: str, **params: Any) -> SearchSpace:
+    """Space `name`; without parameters the shared instance `get(name)` returns."""
+    if not params:
+        return get(name)
+    return _REGISTRY.create(name, **params)
+
+
+def register(
+    name: str, summary: str = ""
+) -> Callable[[Callable[..., SearchSpace]], Callable[..., SearchSpace]]:
+    """Register a factory `f(**params) -> SearchSpace` under `name` (duplicates raise)."""
+    return _REGISTRY.register(name, summary=summary)
+
+
+__all__ = ["ENCODINGS", "SearchSpace", "create", "get", "info", "list", "names", "register"]
