@@ -1,4 +1,5 @@
-"""The runner's rules (naslab/runner.py): distinct budget, clock, search vs report, direction."""
+"""The search loop's rules (searchers/loop.py, re-exported by naslab/runner.py): distinct budget,
+clock, search vs report, direction."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 import benchmarks
 import searchers
 from nas_core.errors import InvalidInputError
-from naslab.runner import run_search
 from searchers.base import Searcher
+from searchers.loop import run_search
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,12 @@ def test_multi_objective_runs_record_every_objective(analog):
         run_search(
             searchers.create("nsga2", analog.space), analog, metric="baseline_accuracy", budget=5
         )
+
+
+def test_the_loop_lives_in_searchers_and_naslab_re_exports_it():
+    import naslab.runner
+    import searchers.loop
+
+    for name in ("run_search", "check_budget", "Trajectory"):
+        assert getattr(naslab.runner, name) is getattr(searchers.loop, name)
+    assert run_search.__module__ == "searchers.loop"

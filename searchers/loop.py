@@ -1,0 +1,221 @@
+"""The search loop: the only place where a searcher, a benchmark and the (simulated) clock meet.
+
+It is the unit of work of searchers, so it lives with them and library users call it without the
+CLI (`from searchers.loop import run_search`); `naslab.runner` re-exports it.
+
+`run_search` drives one searcher against one benchmark and returns its full trajectory. Rules,
+chosen to match how NAS comparisons are reported in the literature (NAS-Bench-201, NASLib):
+
+- Budget: `budget` distinct architectures and/or `time_budget` simulated seconds, where one
+  query costs `Benchmark.cost` (the benchmark's measured training time, or 1 s per query where it
+  has none; `Benchmark.cost_source` says which). A query that would cross `time_budget` is not
+  made. Whichever budget is reached first stops the run.
+- Distinct means distinct up to isomorphism: a proposal is identified with
+  `space.canonical(arch)`, the benchmark is queried for that representative, and a repeat is
+  answered from memory without charging budget or time (but is still told to the searcher, which
+  asked for it). A searcher that proposes `max_repeats` repeats in a row (it has converged, or
+  the space is exhausted) or `max_asks` proposals in all is stopped (stop reason "stalled").
+- Search vs report: the searcher sees `metric` (e.g. validation accuracy), the trajectory also
+  records `report_metric` (e.g. test accuracy) and, for multi-objective studies, every metric of
+  `objectives`. Best-so-far is judged by `metric`; `best_report` is the report value of that
+  incumbent, i.e. "test accuracy of the architecture with the best validation accuracy".
+- Direction: searchers always maximise; a metric whose `MetricInfo.higher_is_better` is False is
+  negated before `tell`. A value the benchmark lacks (NaN) is told as -inf.
+- Architectures the benchmark does not hold (e.g. nbgraph's proteins table covers 2,021 archs)
+  are told -inf, are not charged and are not recorded as steps; the run counts them in `missing`.
+
+The per-step loop uses only dicts and floats; everything else (report metric, objectives, costs
+when there is no time budget, best-so-far) is queried or computed once per run, vectorised.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nas_core.arch import Arch
+from nas_core.errors import InvalidInputError, NotInBenchmarkError
+from searchers.base import Searcher
+
+if TYPE_CHECKING:  # the loop needs only the Benchmark protocol, not the benchmarks package
+    from benchmarks.base import Benchmark
+
+
+@dataclass
+class Trajectory:
+    """One run: per-step columns (NumPy arrays, one row per distinct query) plus run facts."""
+
+    columns: dict[str, np.ndarray]
+    stop_reason: str
+    asks: int
+    repeats: int
+    missing: int
+    wall_s: float
+    result: Any = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.columns["step"])
+
+
+def _sign(bench: Benchmark, metric: str, dataset: str) -> float:
+    return 1.0 if bench.metric_info(metric, dataset).higher_is_better else -1.0
+
+
+def check_budget(budget: int | None, time_budget: float | None) -> None:
+    """Raise InvalidInputError unless at least one budget is given and every given one is > 0."""
+    if budget is None and time_budget is None:
+        raise InvalidInputError("give a budget: a number of queries and/or simulated seconds")
+    if budget is not None and (int(budget) != budget or budget <= 0):
+        raise InvalidInputError(f"budget must be a positive number of queries, got {budget}")
+    if time_budget is not None and not time_budget > 0:
+        raise InvalidInputError(
+            f"time budget must be a positive number of simulated seconds, got {time_budget}"
+        )
+
+
+def run_search(
+    searcher: Searcher,
+    bench: Benchmark,
+    *,
+    metric: str,
+    dataset: str | None = None,
+    report_metric: str | None = None,
+    objectives: tuple[str, ...] = (),
+    budget: int | None = None,
+    time_budget: float | None = None,
+    batch_size: int = 1,
+    max_asks: int | None = None,
+    max_repeats: int = 1000,
+) -> Trajectory:
+    """Run `searcher` on `bench` until a budget is spent; see the module docstring for the rules.
+
+    Multi-objective searchers (`searcher.num_objectives > 1`) are told the `objectives` (signed so
+    higher is better) instead of `metric`; `metric` still defines the best-so-far columns.
+    Returned columns: step, arch (space string), search, report, cost, sim_time, best_search,
+    best_report, asks (proposals so far, repeats included), and `obj:<metric>` per objective.
+    """
+    check_budget(budget, time_budget)
+    if batch_size < 1:
+        raise InvalidInputError(f"batch_size must be >= 1, got {batch_size}")
+    d = bench._dataset(dataset)
+    report_metric = report_metric or metric
+    k = searcher.num_objectives
+    objectives = tuple(objectives)
+    for m in (metric, report_metric, *objectives):
+        bench.metric_info(m, d)
+    if k > 1 and len(objectives) != k:
+        raise InvalidInputError(
+            f"searcher {type(searcher).__name__} optimises {k} objectives; give exactly {k} "
+            f"objective metrics, got {list(objectives) or 'none'}"
+        )
+    space = bench.space
+    sign = _sign(bench, metric, d)
+    obj_signs = np.array([_sign(bench, m, d) for m in objectives]) if k > 1 else None
+    max_asks = max_asks or (100 * (budget or 1000) + 10_000)
+    limit = budget if budget is not None else np.inf
+    tlimit = time_budget if time_budget is not None else np.inf
+    canonical, query, cost_of = space.canonical, bench.query, bench.cost
+
+    canon_memo: dict[Arch, Arch] = {}
+    told: dict[Arch, Any] = {}  # canonical arch -> value told (float or objective row)
+    keys: list[Arch] = []
+    search_vals: list[float] = []
+    costs: list[float] = []
+    asks_at: list[int] = []
+    elapsed = 0.0
+    asks = repeats = missing = streak = 0
+    stop = ""
+    t0 = time.perf_counter()
+    while not stop:
+        proposals = searcher.ask(batch_size)
+        out: list[Arch] = []
+        vals: list[Any] = []
+        for a in proposals:
+            asks += 1
+            c = canon_memo.get(a)
+            if c is None:
+                c = canon_memo[a] = canonical(space.parse(a) if type(a) is not Arch else a)
+            v = told.get(c)
+            if v is None:
+                try:
+                    raw = query(c, metric, d)
+                    step_cost = float(cost_of(c, d)) if time_budget is not None else 0.0
+                except NotInBenchmarkError:
+                    missing += 1
+                    v = told[c] = -np.inf if k == 1 else np.full(k, -np.inf)
+                else:
+                    if elapsed + step_cost > tlimit:
+                        stop = "time_budget"
+                        break
+                    elapsed += step_cost
+                    streak = 0
+                    keys.append(c)
+                    search_vals.append(raw)
+                    costs.append(step_cost)
+                    asks_at.append(asks)
+                    if k == 1:
+                        v = sign * raw if raw == raw else -np.inf
+                    else:
+                        row = np.array([query(c, m, d) for m in objectives]) * obj_signs
+                        v = np.where(np.isnan(row), -np.inf, row)
+                    told[c] = v
+            else:
+                repeats += 1
+                streak += 1
+            out.append(a)
+            vals.append(v)
+            if len(keys) >= limit:
+                stop = "budget"
+                break
+            if asks >= max_asks or streak >= max_repeats:
+                stop = "stalled"
+                break
+        if out:
+            searcher.tell(out, np.asarray(vals, dtype=float))
+    wall = time.perf_counter() - t0
+
+    n = len(keys)
+    search = np.asarray(search_vals, dtype=float)
+    columns: dict[str, np.ndarray] = {
+        "step": np.arange(1, n + 1, dtype=np.int64),
+        "arch": np.array([space.to_str(a) for a in keys], dtype=object),
+        "search": search,
+    }
+    if n:
+        report = (
+            search if report_metric == metric else np.asarray(query(keys, report_metric, d), float)
+        )
+        if time_budget is None:
+            cost = np.asarray(cost_of(keys, d), dtype=float)
+        else:
+            cost = np.asarray(costs, dtype=float)
+        signed = np.where(np.isnan(search), -np.inf, sign * search)
+        running = np.maximum.accumulate(signed)
+        # index of the incumbent at each step: the last step where the running best improved
+        improved = np.r_[True, running[1:] > running[:-1]]
+        inc = np.maximum.accumulate(np.where(improved, np.arange(n), 0))
+    else:
+        report = cost = np.empty(0)
+        inc = np.empty(0, dtype=np.int64)
+    columns["report"] = report
+    columns["cost"] = cost
+    columns["sim_time"] = np.cumsum(cost)
+    columns["best_search"] = search[inc]
+    columns["best_report"] = report[inc]
+    columns["asks"] = np.asarray(asks_at, dtype=np.int64)
+    if k > 1 or objectives:
+        for m in objectives:
+            columns[f"obj:{m}"] = np.asarray(query(keys, m, d), dtype=float) if n else np.empty(0)
+    return Trajectory(
+        columns=columns,
+        stop_reason=stop,
+        asks=asks,
+        repeats=repeats,
+        missing=missing,
+        wall_s=wall,
+        result=searcher.result(),
+    )
