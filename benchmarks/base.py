@@ -437,16 +437,17 @@ class TabularBenchmark(FiniteBenchmark):
             return float(self._values[col, self._row(archs)])
         return self._values[col].take(self.rows(archs))
 
-    def _cost_column(self, d: str, epoch: int | None) -> tuple[str | None, float]:
-        """(metric to read, factor) for the cost of `epoch` on dataset `d`; (None, 1) = unit."""
+    def _cost_column(self, d: str, epoch: int | None) -> tuple[str | None, int | None, float]:
+        """(metric to read, epoch to read it at, factor) for the cost of `epoch` on dataset `d`;
+        metric None = unit cost."""
         metric = self._cost_metric.get(d)
         if metric is None or epoch is None or epoch in self._epochs_of[(d, metric)]:
-            return metric, 1.0
+            return metric, epoch, 1.0
         per_epoch = self._cost_per_epoch.get(d)
         if per_epoch is not None:
             if epoch < 1:
                 raise InvalidInputError(f"epoch must be >= 1, got {epoch}")
-            return per_epoch, float(epoch)
+            return per_epoch, None, float(epoch)
         valid = sorted(e for e in self._epochs_of[(d, metric)] if e is not None)
         raise InvalidInputError(
             f"benchmark {self.name!r} records training time on {d!r} only at epochs "
@@ -455,13 +456,12 @@ class TabularBenchmark(FiniteBenchmark):
 
     def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
         d = self._dataset(dataset)
-        metric, factor = self._cost_column(d, epoch)
+        metric, read_at, factor = self._cost_column(d, epoch)
         if metric is None:
             if is_single(archs):
                 self._row(archs)
                 return 1.0
             return np.ones(len(self.rows(archs)), dtype=np.float64)
-        read_at = epoch if factor == 1.0 else None
         out = self.query(archs, metric, d, epoch=read_at)
         if is_single(archs):
             return float(out) * factor

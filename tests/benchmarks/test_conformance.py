@@ -4,7 +4,12 @@ Cases: every name in `benchmarks.list()` — embedded ones load bare; file-backe
 real files under ../shared/data (skipped with a reason where absent); `nb201` from a tiny file in
 the official format (the real one is 2 GB and users bring it); a name this suite does not know is
 loaded bare and skipped if it needs a path. Plus the joined benchmark analognas + latency + 200ep +
-12ep tables + suite-zero, so composition keeps the contract too.
+12ep tables + suite-zero, so composition keeps the contract too, and a core-only benchmark over an
+open space (tests.benchmarks.open_bench), which must meet the core contract and nothing more.
+
+The core (every case): datasets, described metrics (a valid role and split, and a provenance
+naming its source), query, cost with a consistent `CostInfo`. The finite-table part (archs,
+optimum, best_arch, to_frame) is checked exactly where `is_finite(bench)`.
 """
 
 from __future__ import annotations
@@ -17,14 +22,26 @@ import numpy as np
 import pytest
 
 import benchmarks
-from benchmarks.base import Benchmark, MetricInfo
+from benchmarks.base import (
+    COST_KINDS,
+    ROLES,
+    SPLITS,
+    Benchmark,
+    CostInfo,
+    FiniteBenchmark,
+    MetricInfo,
+    is_finite,
+)
 from nas_core.arch import Arch
 from nas_core.errors import (
     InvalidArchError,
+    InvalidInputError,
     MissingFileError,
     NotInBenchmarkError,
     UnknownNameError,
 )
+from nas_core.provenance import KINDS, Provenance
+from tests.benchmarks.open_bench import OpenFormulaBench
 from tests.conftest import shared_file
 
 N_SAMPLE = 40
@@ -84,6 +101,7 @@ def _bare(name: str) -> Callable[[Path], Benchmark]:
 
 CASES = [case for name in benchmarks.list() for case in KNOWN.get(name, [(name, _bare(name))])]
 CASES.append(("joined", lambda _: _joined()))
+CASES.append(("open-formula", lambda _: OpenFormulaBench()))
 _LOADED: dict[str, Benchmark] = {}
 
 
@@ -111,11 +129,10 @@ def _metrics(b: Benchmark, d: str) -> list[str]:
 
 def _measured(b: Benchmark, metric: str, d: str, epoch: int | None = None) -> list[Arch]:
     """Up to N_SAMPLE archs (seeded) that hold a value of `metric` on `d`."""
-    try:
-        pool = b.archs(d)  # type: ignore[call-arg]  # per-dataset listing where offered
-    except TypeError:
-        pool = b.archs()
     rng = np.random.default_rng(0)
+    if not is_finite(b):  # an open space lists nothing: sample it
+        return b.space.sample(rng, N_SAMPLE)
+    pool = b.archs(d)  # type: ignore[attr-defined]
     order = rng.permutation(len(pool))
     out = []
     for i in order:
@@ -148,18 +165,39 @@ def test_description(bench: Benchmark) -> None:
         assert len(set(names)) == len(names)
         assert bench.metric_info(names[0], d) == ms[0]
         assert isinstance(bench.cost_source(d), str) and bench.cost_source(d)
+    assert bench.has_optimum == is_finite(bench) == isinstance(bench, FiniteBenchmark)
+    if not is_finite(bench):  # the finite part is absent, not half-present
+        for attr in ("archs", "optimum", "best_arch", "to_frame"):
+            assert not hasattr(bench, attr), attr
+        assert bench.info()["num_archs"] is None and bench.info()["finite"] is False
+        return
     archs = bench.archs()
     assert archs and all(type(a) is Arch and a.space == bench.space.name for a in archs)
     assert len(set(archs)) == len(archs)
-    if hasattr(bench, "arch_indices"):  # the object-free listing agrees with archs()
-        assert np.array_equal(bench.arch_indices(), bench.space.indices(archs))
-        for d in _datasets(bench):
-            try:
-                listed = bench.archs(d)  # type: ignore[call-arg]
-            except TypeError:
-                continue
-            got = bench.arch_indices(d)  # type: ignore[call-arg]
-            assert np.array_equal(got, bench.space.indices(listed))
+    # the object-free listing agrees with archs(); archs(dataset) is offered everywhere
+    assert np.array_equal(bench.arch_indices(), bench.space.indices(archs))
+    held = set(bench.arch_indices().tolist())
+    for d in _datasets(bench):
+        listed = bench.archs(d)
+        assert listed and set(bench.space.indices(listed).tolist()) <= held
+        assert np.array_equal(bench.arch_indices(d), bench.space.indices(listed))
+    with pytest.raises(UnknownNameError):
+        bench.archs("no-such-dataset")
+
+
+def test_roles_splits_and_provenance(bench: Benchmark) -> None:
+    for d in bench.datasets:
+        for m in bench.metrics(d):
+            assert m.role in ROLES, (m.name, m.role)
+            assert m.split is None or m.split in SPLITS, (m.name, m.split)
+            p = m.provenance
+            assert isinstance(p, Provenance) and p.kind in KINDS
+            assert p.kind != "unstated", f"{m.name!r} on {d!r} has no provenance"
+            assert p.source.strip() and p.line().startswith(f"{p.kind}: ")
+            info = m.to_dict()
+            assert info["role"] == m.role and info["provenance"]["source"] == p.source
+    roles = {m.role for d in bench.datasets for m in bench.metrics(d)}
+    assert roles & {"objective", "hardware", "proxy"}, "nothing a study could optimise"
 
 
 def test_query_shapes_and_agreement(bench: Benchmark) -> None:
@@ -194,6 +232,8 @@ def test_epochs(bench: Benchmark) -> None:
 
 
 def test_optimum_is_best_arch_value(bench: Benchmark) -> None:
+    if not is_finite(bench):
+        pytest.skip("an open space has no optimum")
     for d in _datasets(bench):
         for m in _metrics(bench, d)[:2]:
             opt = bench.optimum(m, d)
@@ -215,7 +255,7 @@ def test_cost(bench: Benchmark) -> None:
     try:
         one = bench.cost(archs[0], d)
     except NotInBenchmarkError:  # cost from a part that lacks this arch (joined benchmarks)
-        archs = bench.archs()[:N_SAMPLE]
+        archs = bench.archs()[:N_SAMPLE]  # type: ignore[attr-defined]
         one = bench.cost(archs[0], d)
     assert type(one) is float and one > 0
     many = bench.cost(archs, d)
@@ -223,7 +263,36 @@ def test_cost(bench: Benchmark) -> None:
     assert many[0] == one
 
 
+def test_cost_info_agrees_with_cost(bench: Benchmark) -> None:
+    for d in _datasets(bench):
+        info = bench.cost_info(d)
+        assert isinstance(info, CostInfo) and info.kind in COST_KINDS and info.unit == "s"
+        assert bench.cost_source(d) == info.description and info.description
+        assert not info.continues or info.epoch_dependent  # continuing needs epochs
+        m = bench.metrics(d)[0].name
+        archs = _measured(bench, m, d)[:10]
+        try:
+            final = bench.cost(archs, d)
+        except NotInBenchmarkError:  # a joined cost part lacks these archs
+            continue
+        if info.kind == "unit":
+            assert (final == 1.0).all() and not info.epoch_dependent
+        try:
+            first = bench.cost(archs, d, epoch=1)
+        except InvalidInputError:  # a measured final time only: epoch 1 has no cost
+            assert not info.epoch_dependent
+            continue
+        if info.epoch_dependent:  # one epoch costs less than the whole schedule
+            assert (first < final).all()
+            if info.continues:
+                assert (bench.cost(archs, d, epoch=2) >= first).all()
+        else:
+            assert np.array_equal(first, final)
+
+
 def test_to_frame(bench: Benchmark) -> None:
+    if not is_finite(bench):
+        pytest.skip("an open space has no table")
     frame = bench.to_frame()
     assert len(frame) == len(bench.archs())
     assert {"index", "arch"} <= set(frame.columns)
@@ -244,14 +313,16 @@ def test_errors(bench: Benchmark) -> None:
     with pytest.raises(UnknownNameError) as e:
         bench.query(a, "no_such_metric", d)
     assert isinstance(e.value, KeyError) and m in str(e.value)
-    with pytest.raises(UnknownNameError):
-        bench.optimum("no_such_metric", d)
     with pytest.raises(InvalidArchError):
         bench.query("definitely not an architecture", m, d)
     with pytest.raises(InvalidArchError):
         bench.query(Arch("no-such-space", (0,)), m, d)
     with pytest.raises(InvalidArchError):
         bench.query([a, "definitely not an architecture"], m, d)
+    if not is_finite(bench):
+        return
+    with pytest.raises(UnknownNameError):
+        bench.optimum("no_such_metric", d)
     size = bench.space.size
     held = set(bench.space.indices(bench.archs()).tolist())
     if size is not None and len(held) < size:

@@ -165,3 +165,43 @@ def test_joined_hardware_aware_benchmark(analognas: benchmarks.Benchmark) -> Non
     assert j.query(x, "latency_pixel3") == lat.query(x, "latency_pixel3")
     assert j.cost(x) == t200.cost(x) and j.cost(x) > 100
     assert len(j.archs()) == 15625
+
+
+def test_parts_keep_roles_and_provenance_and_open_parts_are_refused(parts: tuple) -> None:
+    from tests.benchmarks.open_bench import OpenFormulaBench
+
+    a, b, c = parts
+    j = benchmarks.join(a, b, c)
+    # clashing metrics are renamed but keep their part's description
+    renamed = j.metric_info("a:acc", "c10")
+    assert renamed.provenance == a.metric_info("acc", "c10").provenance
+    assert renamed.role == "objective"
+    assert j.metric_info("latency", "c100").role == "hardware"  # inferred in the part, kept
+    assert j.cost_info("c10").kind == "measured_training_time"
+    assert "part 'a'" in j.cost_info("c10").description
+    assert j.cost_info("c100").kind == "unit"
+    with pytest.raises(InvalidInputError, match="open space"):
+        benchmarks.join(a, OpenFormulaBench())
+
+
+def test_cost_of_the_12_epoch_column_is_12_epochs() -> None:
+    """Joined 200- and 12-epoch tables: the test_acc@12 query costs 12 epochs of measured time
+    (12 x the measured seconds per epoch, a run of its own), not the 200-epoch training time."""
+    t200 = benchmarks.load(
+        "table",
+        path=shared_file("nb201-tables", "nb201_200ep_test_time_zc.csv"),
+        preset="nb201-200ep",
+    )
+    t12 = benchmarks.load(
+        "table", path=shared_file("nb201-tables", "nb201_12ep_test_valid.csv"), preset="nb201-12ep"
+    )
+    j = benchmarks.join(t200, t12)
+    archs = SPACE.archs_at(np.arange(0, 15625, 977))
+    assert j.epochs("test_acc", "cifar10") == [12, 200]
+    per_epoch = t200.query(archs, "train_time_per_epoch", "cifar10").astype(np.float64)
+    np.testing.assert_allclose(j.cost(archs, "cifar10", epoch=12), 12 * per_epoch, rtol=1e-6)
+    full = j.cost(archs, "cifar10")
+    np.testing.assert_array_equal(full, t200.query(archs, "train_time", "cifar10"))
+    assert (j.cost(archs, "cifar10", epoch=12) < full / 10).all()
+    info = j.cost_info("cifar10")
+    assert info.epoch_dependent and not info.continues  # a 12-epoch run is trained on its own

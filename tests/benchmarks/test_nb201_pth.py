@@ -178,3 +178,43 @@ def test_errors(tmp_path: Path) -> None:
     torch.save({"something": 1}, bad)
     with pytest.raises(DataFormatError, match="meta_archs"):
         nb201_pth.load(bad, progress=False)
+
+
+def test_cost_charges_the_epochs_asked_for(tiny: tuple[Path, object]) -> None:
+    """cost(..., epoch=e) is the measured training time up to epoch e of the loaded schedule (it
+    charged the whole schedule whatever the epoch); the 12-epoch schedule's final value costs its
+    own 12 epochs, not the 200-epoch run's time."""
+    path, ref = tiny
+    full = nb201_pth.load(path, progress=False)
+    less = nb201_pth.load(path, schedule=12, progress=False)
+    for b in (full, less):
+        info = b.cost_info("cifar10")
+        assert info.kind == "measured_training_time" and info.unit == "s"
+        assert info.epoch_dependent and info.continues
+        assert b.cost_source("cifar10") == info.description
+    for off, arch in enumerate(ARCHS):
+        for ds in ("cifar10", "cifar100"):
+            per_epoch_200 = ref.query_meta_info_by_index(off, hp="200")
+            at12 = per_epoch_200.get_metrics(ds, "train", iepoch=11)["all_time"]
+            assert full.cost(arch, ds, epoch=12) == pytest.approx(at12, rel=1e-5)
+            assert full.cost(arch, ds, epoch=12) < full.cost(arch, ds)
+            assert full.cost(arch, ds, epoch=200) == full.cost(arch, ds)
+            own = ref.query_meta_info_by_index(off, hp="12").get_compute_costs(ds)
+            assert less.cost(arch, ds) == pytest.approx(own["T-train@total"], rel=1e-5)
+            assert less.cost(arch, ds, epoch=12) == less.cost(arch, ds)
+            assert less.cost(arch, ds, epoch=12) != full.cost(arch, ds)
+    batch = full.cost(ARCHS, "cifar100", epoch=5)
+    assert batch.shape == (4,) and (batch < full.cost(ARCHS, "cifar100")).all()
+    with pytest.raises(InvalidInputError, match="only at epochs .*not at epoch 13"):
+        less.cost(ARCHS[0], "cifar10", epoch=13)
+
+
+def test_roles_and_provenance() -> None:
+    infos = nb201_pth._metric_infos(200)
+    roles = {m: i.role for m, i in infos.items()}
+    assert roles["test_acc"] == roles["valid_acc"] == "objective"
+    assert roles["test_loss"] == "loss" and roles["train_time"] == "train_time"
+    assert roles["flops"] == roles["params"] == "size" and roles["latency"] == "hardware"
+    assert infos["valid_acc"].split == "valid" and infos["test_acc"].split == "test"
+    assert all("200-epoch schedule" in i.provenance.source for i in infos.values())
+    assert "12-epoch schedule" in nb201_pth._metric_infos(12)["test_acc"].provenance.source

@@ -61,6 +61,33 @@ def test_info_json_and_human(analognas) -> None:
         assert word in r.output
 
 
+def test_info_shows_role_and_provenance_of_every_metric() -> None:
+    r = bench("info", "nbgraph", "--json")
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.stdout)
+    assert info["finite"] is True
+    arxiv = info["datasets"]["arxiv"]
+    for m in arxiv["metrics"]:
+        assert m["role"] in ("objective", "hardware", "size")
+        assert m["provenance"]["kind"] in ("measured", "computed")
+        assert "NAS-Bench-Graph" in m["provenance"]["source"]
+    assert {m["name"]: m["role"] for m in arxiv["metrics"]}["latency"] == "hardware"
+    assert arxiv["cost"] == {
+        "kind": "unit",
+        "description": arxiv["cost_source"],
+        "unit": "s",
+        "epoch_dependent": False,
+        "continues": False,
+    }
+    r = bench("info", "nbgraph")
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    for word in ("role", "objective (valid)", "hardware", "size", "provenance:"):
+        assert word in text
+    assert "valid_perf: measured: NAS-Bench-Graph (Qin et al., NeurIPS 2022)" in text
+    assert "[unit; in s; epoch-independent]" in text
+
+
 def test_query_every_spelling_gives_the_same_value(analognas) -> None:
     arch = analognas.space.parse(BEST)
     index = analognas.space.index(arch)
