@@ -1,12 +1,15 @@
-"""Ranking metrics for predictors, proxies and supernets against ground truth.
+"""Ranking metrics for predictors, proxies and supernets against ground truth, and the Pareto
+helpers of multi-objective studies.
 
-All take `(y_true, y_pred)` as 1-d arrays (higher = better for both) and return a float. SciPy
-does the statistics; NaNs in either array are an error (drop them first, knowingly).
+Ranking metrics take `(y_true, y_pred)` as 1-d arrays (higher = better for both) and return a
+float. SciPy does the statistics; NaNs in either array are an error (drop them first,
+knowingly). `pareto_mask` and `hypervolume` take an (n, k) array of objectives, all MAXIMISED,
+and ignore rows that are not finite (pymoo's non-dominated sorting and HV indicator).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import stats
@@ -115,3 +118,27 @@ def bootstrap_ci(
         random_state=np.random.default_rng(seed),
     )
     return point, float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of `values` (n, k), all objectives MAXIMISED."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    values = np.asarray(values, dtype=float)
+    mask = np.zeros(len(values), dtype=bool)
+    ok = np.isfinite(values).all(axis=1)
+    if ok.any():
+        front = NonDominatedSorting().do(-values[ok], only_non_dominated_front=True)
+        mask[np.flatnonzero(ok)[front]] = True
+    return mask
+
+
+def hypervolume(values: np.ndarray, ref_point: Sequence[float]) -> float:
+    """Hypervolume dominated by `values` (n, k; MAXIMISED) above `ref_point` (pymoo's HV)."""
+    from pymoo.indicators.hv import HV
+
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values).all(axis=1)]
+    if not len(values):
+        return 0.0
+    return float(HV(ref_point=-np.asarray(ref_point, dtype=float))(-values))

@@ -5,8 +5,8 @@ offspring come from pymoo's simulated binary crossover and polynomial mutation w
 repair, the standard pymoo recipe for integer variables, and duplicates are eliminated. `tell`
 takes an (n, k) array of objectives to MAXIMISE (pymoo minimises, so they are negated inside).
 The population default (20) suits budgets of a few hundred queries. `result()` returns the
-Pareto front of everything told so far; `pareto_front` and `hypervolume` are the helpers the study
-uses for every searcher, via pymoo's non-dominated sorting and `HV` indicator.
+Pareto front of everything told so far. The Pareto helpers the study uses for every searcher
+(`pareto_mask`, `hypervolume`) live in `nas_core.metrics` and are importable from here too.
 """
 
 from __future__ import annotations
@@ -18,34 +18,13 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
+from nas_core.metrics import hypervolume, pareto_mask
 from nas_core.spaces.base import SearchSpace
 from searchers._spaces import choices, try_choices
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
-
-def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Boolean mask of the non-dominated rows of `values` (n, k), all objectives MAXIMISED."""
-    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
-
-    values = np.asarray(values, dtype=float)
-    mask = np.zeros(len(values), dtype=bool)
-    ok = np.isfinite(values).all(axis=1)
-    if ok.any():
-        front = NonDominatedSorting().do(-values[ok], only_non_dominated_front=True)
-        mask[np.flatnonzero(ok)[front]] = True
-    return mask
-
-
-def hypervolume(values: np.ndarray, ref_point: Sequence[float]) -> float:
-    """Hypervolume dominated by `values` (n, k; MAXIMISED) above `ref_point` (pymoo's HV)."""
-    from pymoo.indicators.hv import HV
-
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values).all(axis=1)]
-    if not len(values):
-        return 0.0
-    return float(HV(ref_point=-np.asarray(ref_point, dtype=float))(-values))
+__all__ = ["NSGA2", "hypervolume", "pareto_mask"]
 
 
 @register_searcher(

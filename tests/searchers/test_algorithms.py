@@ -8,10 +8,10 @@ import pytest
 import searchers
 from nas_core import spaces
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError
+from nas_core.metrics import hypervolume, pareto_mask
 from nas_core.spaces.base import derive_choices
 from searchers._spaces import choices, searchers_for
 from searchers.base import Searcher
-from searchers.nsga2 import hypervolume, pareto_mask
 from tests.searchers.conftest import get_space
 
 NB201 = spaces.get("nb201")
@@ -204,6 +204,14 @@ def test_tpe_engine_options_are_checked():
         searchers.create("tpe", NB201, n_ei_candidates=48)
     s = searchers.create("tpe", NB201, n_ei_candidates=48, engine="optuna")
     assert len(s.ask(3)) == 3
+
+
+def test_pareto_helpers_live_in_nas_core_and_nsga2_re_exports_them():
+    import searchers.nsga2
+
+    assert searchers.nsga2.pareto_mask is pareto_mask
+    assert searchers.nsga2.hypervolume is hypervolume
+    assert pareto_mask.__module__ == "nas_core.metrics"
 
 
 def test_pareto_mask_and_hypervolume():
