@@ -327,6 +327,13 @@ def export(
     if suffix not in (".parquet", ".csv"):
         raise InvalidInputError(f"--to must end in .parquet or .csv, got {to!r}")
     bench = _load(name, path, option, "export")
+    from benchmarks.base import is_finite
+
+    if not is_finite(bench):
+        raise InvalidInputError(
+            f"benchmark {name!r} is over an open space: it has no table to export (query it "
+            "with `naslab bench query` instead)"
+        )
     frame = bench.to_frame()
     out.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed, so an interrupted export never leaves half a file.

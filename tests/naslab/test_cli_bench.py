@@ -251,3 +251,22 @@ def test_arch_strings_with_brackets_print_literally() -> None:
     r = bench("query", "nbgraph", s, "--dataset", "cora", "-m", "valid_perf")
     assert r.exit_code == 0, r.output
     assert s in r.output
+
+
+def test_open_space_benchmark_info_query_and_export(tmp_path: Path) -> None:
+    """A benchmark over an open space: info says it has no table, query works, export is one
+    clear error (not an AttributeError)."""
+    from tests.benchmarks.open_bench import registered
+
+    with registered() as name:
+        r = bench("info", name)
+        assert r.exit_code == 0, r.output
+        text = " ".join(r.output.split())
+        assert "open space: no finite table (no optimum)" in text
+        assert "surrogate: a fixed formula in naslab's tests" in text
+        r = bench("query", name, "0", "-m", "acc", "--json", "-d", "toy")
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["rows"][0]["acc"] == 40.0  # all edges none: the base value
+        r = bench("export", name, "--to", str(tmp_path / "x.csv"))
+        assert r.exit_code == 2 and "no table to export" in r.output
+        assert not (tmp_path / "x.csv").exists()
