@@ -4,13 +4,17 @@ Layout of the output directory (`out`):
 
 - `study.json`: the study's settings; rerunning into the same directory must use the same
   benchmark, dataset, metrics, budgets and parameters (more searchers or seeds are fine).
-- `log/`: a `nas_core.results.ResultLog`; one Parquet part per finished run (its whole trajectory,
-  or one row saying it failed and why), written as runs finish. Rerunning skips runs already
-  logged as ok (failed runs are retried), so an interrupted study resumes where it stopped.
+- `log/`: a `nas_core.results.ResultLog` of every finished run (its whole trajectory, or one row
+  saying it failed and why), appended as runs finish (a part every `flush_s`). Rerunning skips
+  runs already logged as ok (failed runs are retried), so an interrupted study resumes where it
+  stopped.
 - `trajectories.parquet` (one row per distinct query of every ok run), `runs.csv` (one row per
   run: status, error, stop reason, wall time), `summary.csv` / `summary.json`, the plots
   (`best_vs_queries.png`, `best_vs_time.png`, `pareto.png` for multi-objective studies) and
   `report.md`, all rebuilt from the log at the end of every invocation.
+- `.naslab-output.json` (this folder is a naslab compare output, with checksums of the files
+  above), `.naslab.lock` (held while a study writes here) and `.damaged/` (unreadable parts or
+  settings, set aside): the job runner's guarantees, see `nas_core.jobs`.
 
 Seeds. Run (searcher, seed) uses the searcher seed
 `SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0]`: independent streams per seed
@@ -47,10 +51,10 @@ from benchmarks.base import Benchmark, is_finite
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
+from naslab.runner import check_budget
 from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
 from naslab.study_run import RunTask, _load_bench, execute_run, make_searcher
 from naslab.validate import check_seed, check_time_budget
-from searchers.loop import check_budget
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")

@@ -467,29 +467,57 @@ def score_study(
     Correlations keep their sign: a score that ranks backwards shows a negative value."""
     b = load_bench(bench, path)
     require_finite(b, "a score study")
-    rows = []
+    tasks = []  # every name is checked before any bootstrap runs
     for ds in datasets or b.datasets:
         ds = b._dataset(ds)
         target = metric or default_metric(b, ds)
         names = list(scores) if scores else resolve_features(b, ds, target, "zc")
-        idx = b.arch_indices(ds)
-        y = np.asarray(b.query(idx, target, ds), dtype=np.float64)
         for s in names:
-            v = np.asarray(b.query(idx, s, ds), dtype=np.float64)
-            ok = np.isfinite(v) & np.isfinite(y)
-            row: dict[str, Any] = {
-                "dataset": ds,
-                "score": s,
-                "target": target,
-                "n": int(ok.sum()),
-                "provenance": b.metric_info(s, ds).provenance.line(),
-                "target_provenance": b.metric_info(target, ds).provenance.line(),
-            }
-            for mname, fn in (("spearman", spearman_rho), ("kendall", kendall_tau)):
-                point, lo, hi = bootstrap_ci(fn, y[ok], v[ok], n_resamples=n_resamples, seed=seed)
-                row.update({mname: point, f"{mname}_lo": lo, f"{mname}_hi": hi})
-            rows.append(row)
-    return pd.DataFrame(rows)
+            b.metric_info(s, ds)
+            tasks.append(ScoreTask(ds, s, target))
+
+    pools = {t.dataset: b.arch_indices(t.dataset) for t in tasks}
+
+    def correlate_score(t: ScoreTask) -> dict[str, Any]:
+        idx = pools[t.dataset]
+        y = np.asarray(b.query(idx, t.target, t.dataset), dtype=np.float64)
+        v = np.asarray(b.query(idx, t.score, t.dataset), dtype=np.float64)
+        ok = np.isfinite(v) & np.isfinite(y)
+        row: dict[str, Any] = {
+            "dataset": t.dataset,
+            "score": t.score,
+            "target": t.target,
+            "n": int(ok.sum()),
+            "provenance": b.metric_info(t.score, t.dataset).provenance.line(),
+            "target_provenance": b.metric_info(t.target, t.dataset).provenance.line(),
+        }
+        for mname, fn in (("spearman", spearman_rho), ("kendall", kendall_tau)):
+            point, lo, hi = bootstrap_ci(fn, y[ok], v[ok], n_resamples=n_resamples, seed=seed)
+            row.update({mname: point, f"{mname}_lo": lo, f"{mname}_hi": hi})
+        return row
+
+    # On the job runner, in this process (the tasks share the loaded benchmark; nothing to log).
+    results: dict[ScoreTask, Any] = {}
+    run_tasks(
+        correlate_score,
+        tasks,
+        log=None,
+        to_rows=lambda t, r: None,
+        on_result=results.__setitem__,
+    )
+    for r in results.values():
+        if isinstance(r, BaseException):
+            raise r
+    return pd.DataFrame([results[t] for t in tasks])
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """One (dataset, stored score) correlation of a score study, against metric `target`."""
+
+    dataset: str
+    score: str
+    target: str
 
 
 def plot_scores(df: pd.DataFrame, path: str | Path, metric: str = "spearman") -> Path:

@@ -167,6 +167,23 @@ def test_an_interrupt_keeps_every_finished_result(tmp_path):
     assert sorted(log.read()["k"]) == [0, 1, 2, 3]
 
 
+def test_sigterm_is_an_interrupt_that_keeps_every_finished_result(tmp_path):
+    log = ResultLog(tmp_path / "log")
+    seen = []
+
+    def on_result(task, res):
+        seen.append(task)
+        if len(seen) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill <pid>` would
+
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(
+            _double, list(range(10)), log=log, to_rows=_rows, flush_s=1e9, on_result=on_result
+        )
+    assert sorted(log.read()["k"]) == [0, 1, 2]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # the handler was restored
+
+
 def test_an_interrupt_does_not_wait_for_the_workers_tasks():
     """The slow tasks would take 60 s; the interrupt returns as soon as the workers are gone."""
     got = []

@@ -121,3 +121,38 @@ def test_cli_scores(tmp_path):
     df = pd.read_csv(tmp_path / "scores.csv")
     assert set(df["dataset"]) == {"cifar10", "cifar100", "ImageNet16-120"}
     assert (tmp_path / "scores.png").exists()
+
+
+def test_cli_a_dead_worker_fails_one_task_and_the_exit_code_says_so(tmp_path, monkeypatch):
+    """The runner's guarantees in `correlate predictors`: a task that kills its worker twice is
+    the only one lost, the report is still written, and the command exits 1 with a summary."""
+    monkeypatch.setenv("NASLAB_FAULT", "kill_worker_always:2")
+    args = ["correlate", "predictors", "--predictors", "ridge", "--train-sizes", "20",
+            "--trials", "4", "--test-size", "100", "--workers", "2", "--out", str(tmp_path)]  # fmt: skip
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert "1 of 4 tasks failed: WorkerDiedError" in res.output
+    assert (tmp_path / "summary.md").exists()
+    rows = C.predictor_output_dir(tmp_path).log("results").read()
+    assert sorted(rows["trial"]) == [0, 2, 3]  # trial 1 was the 2nd task
+    monkeypatch.delenv("NASLAB_FAULT")
+    res = runner.invoke(app, args)  # the rerun retries that task only
+    assert res.exit_code == 0, res.output
+    assert len(C.predictor_output_dir(tmp_path).log("results").read()) == 4
+
+
+def test_predictor_study_output_folder_guarantees(tmp_path):
+    from nas_core.errors import OutputDirError
+    from nas_core.jobs import DamagedOutputWarning
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "data.csv").write_text("x")
+    with pytest.raises(OutputDirError, match="not a naslab correlate-predictors output"):
+        C.run_predictor_study(_study(trials=1), tmp_path / "mine")
+    out = tmp_path / "s"
+    rows = C.run_predictor_study(_study(trials=1), out)
+    (out / "config.json").write_text("{oops")
+    with pytest.warns(DamagedOutputWarning, match="config.json"):
+        again = C.run_predictor_study(_study(trials=1), out)
+    assert again.equals(rows)  # nothing recomputed: the results were kept
+    assert (out / ".damaged" / "config.json").exists()

@@ -55,3 +55,43 @@ def test_parallel_workers_give_same_scores(tmp_path):
     b = _run(tmp_path / "b.parquet", archs, workers=2)
     cols = ["index", "params", "naswot"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
+
+
+def test_output_guarantees_of_the_job_runner(tmp_path, monkeypatch):
+    from nas_core.errors import JobFailedError, OutputDirError
+    from nas_core.jobs import DamagedOutputWarning
+
+    archs = select_archs(SP, "4", seed=3)
+    mine = tmp_path / "mine.parquet"
+    mine.write_bytes(b"a user's file")
+    with pytest.raises(OutputDirError, match="mine.parquet was not written by naslab"):
+        _run(mine, archs)
+    assert mine.read_bytes() == b"a user's file"
+    with pytest.raises(OutputDirError, match="is a folder"):
+        _run(tmp_path, archs)
+    # a garbled run.json is set aside; the finished parts are kept
+    out = tmp_path / "s.parquet"
+    first = _run(out, archs, max_chunks=1)
+    (parts_dir(out) / "run.json").write_text('{"proxies": ')
+    with pytest.warns(DamagedOutputWarning, match="run.json"):
+        final = _run(out, archs)
+    assert len(final) == 4 and set(first["index"]) <= set(final["index"])
+    assert len(list(parts_dir(out).glob("part-*.parquet"))) == 2  # 1 kept + 1 new chunk
+    # a chunk that fails (not a user error) fails the run with one line; the rest is saved
+    import zerocost.runner as R
+
+    real, calls = R.score_chunk, []
+
+    def first_fails(chunk):
+        calls.append(chunk)
+        if len(calls) == 1:
+            raise RuntimeError("lost the GPU")
+        return real(chunk)
+
+    monkeypatch.setattr(R, "score_chunk", first_fails)
+    out2 = tmp_path / "t.parquet"
+    with pytest.raises(JobFailedError, match="1 of 2 chunks failed: RuntimeError: lost the GPU"):
+        _run(out2, archs)
+    assert not out2.exists() and len(list(parts_dir(out2).glob("part-*.parquet"))) == 1
+    monkeypatch.setattr(R, "score_chunk", real)
+    assert len(_run(out2, archs)) == 4 and out2.exists()
