@@ -17,7 +17,7 @@ import benchmarks
 import searchers
 from benchmarks.base import Benchmark
 from nas_core.spaces.base import SearchSpace
-from naslab.runner import run_search
+from searchers.loop import run_search
 
 
 @cache
