@@ -248,8 +248,10 @@ def _truth(
 ) -> tuple[np.ndarray, str]:
     from nas_core.errors import NotInBenchmarkError
 
-    if metric is None:
-        metric = bench.metrics(dataset)[0].name
+    if metric is None:  # the study's search metric, chosen from roles (naslab.study_metrics)
+        from naslab.study_metrics import default_metrics
+
+        metric = default_metrics(bench, dataset)[0]
     archs = [bench.space.from_index(int(i)) for i in indices]
     try:
         truth = np.asarray(bench.query(archs, metric, dataset), dtype=np.float64)
@@ -272,7 +274,11 @@ def proxies(
     scores: str = typer.Option("scores.parquet", help="Scores from `naslab zerocost score`."),
     bench: str = typer.Option("analognas", help="Ground-truth benchmark."),
     dataset: str = typer.Option("cifar10", help="Dataset of the ground truth."),
-    metric: str = typer.Option(None, help="Ground-truth metric (default: the first one)."),
+    metric: str = typer.Option(
+        None,
+        help="Ground-truth metric (default: the objective on the validation split, else the "
+        "first objective).",
+    ),
     bench_path: str = typer.Option(None, help="File for benchmarks that need one (e.g. table)."),
     preset: str = typer.Option(None, help="Preset for the table benchmark (e.g. nb201-200ep)."),
     top_k: float = typer.Option(0.1, help="Top fraction (or count) for precision@k."),
@@ -314,8 +320,19 @@ def proxies(
     table.to_csv(outdir / "correlations.csv", index=False)
     title = f"{Path(scores).name} vs {bench}/{dataset}/{metric} ({len(df)} archs)"
     plot(table, outdir / "spearman.png", title)
+    provenance = {
+        "scores": f"computed: naslab zerocost score ({Path(scores).name})",
+        metric: bench_obj.metric_info(metric, dataset).provenance.line(),
+    }
     if json_out:
-        print_json({"metric": metric, "archs": len(df), "rows": table.to_dict("records")})
+        print_json(
+            {
+                "metric": metric,
+                "archs": len(df),
+                "provenance": provenance,
+                "rows": table.to_dict("records"),
+            }
+        )
         return
     pk = f"p@top{top_k:g}"
     t = Table("proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", f"{pk} [95% CI]", title=title)
@@ -326,4 +343,6 @@ def proxies(
         ]
         t.add_row(str(r["proxy"]), str(r["n"]), *cells)
     console.print(t)
+    for what, line in provenance.items():
+        console.print(f"{what}: {line}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"wrote {outdir / 'correlations.csv'} and {outdir / 'spearman.png'}")

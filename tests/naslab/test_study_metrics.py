@@ -142,3 +142,16 @@ def test_correlation_studies_refuse_an_open_space_clearly():
             C.make_source(name, None, None, None, "none")
         with pytest.raises(InvalidInputError, match="finite pool of architectures"):
             C.score_study(name, scores=["acc"])
+
+
+def test_correlate_proxies_states_provenance_and_defaults_from_roles(tmp_path):
+    from tests.naslab.test_cli_zerocost import _proxies, _scores_file
+
+    r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["metric"] == "baseline_accuracy"
+    assert out["provenance"]["scores"].startswith("computed: naslab zerocost score")
+    assert "AnalogNAS-Bench" in out["provenance"]["baseline_accuracy"]
+    r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas")
+    assert "baseline_accuracy: measured: AnalogNAS-Bench" in " ".join(r.output.split())
