@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from nas_core.registry import ComponentInfo, Registry
-from nas_core.spaces.base import ENCODINGS, SearchSpace
+from nas_core.spaces.base import ENCODINGS, SearchSpace, derive_choices
 
 _REGISTRY: Registry[Callable[[], SearchSpace]] = Registry("search space")
 
@@ -65,4 +65,14 @@ def register(
     return _REGISTRY.register(name, summary=summary)
 
 
-__all__ = ["ENCODINGS", "SearchSpace", "create", "get", "info", "list", "names", "register"]
+__all__ = [
+    "ENCODINGS",
+    "SearchSpace",
+    "create",
+    "derive_choices",
+    "get",
+    "info",
+    "list",
+    "names",
+    "register",
+]
