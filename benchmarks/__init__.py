@@ -61,7 +61,24 @@ def load(name: str, /, **options: Any) -> Benchmark:
 
     An option the loader does not take, or of the wrong type, raises InvalidInputError listing
     the loader's options; an unknown name raises UnknownNameError with a suggestion."""
+    _check_path(options.get("path"))
     return _REGISTRY.create(name, **options)
+
+
+def _check_path(path: Any) -> None:
+    """A path no file can have is one clear error here, not an OS-level ValueError/RuntimeError
+    from deep in a loader (a NUL byte; '~nosuchuser')."""
+    from pathlib import Path
+
+    from nas_core.errors import MissingFileError
+
+    if isinstance(path, str):
+        if "\x00" in path:
+            raise MissingFileError(f"path {path!r} holds a NUL byte: no file has that name")
+        try:
+            Path(path).expanduser()
+        except RuntimeError:
+            raise MissingFileError(f"path {path!r}: no such user's home directory") from None
 
 
 def list(pattern: str = "*") -> builtins.list[str]:  # noqa: A001 - the issue asks for benchmarks.list()

@@ -20,6 +20,7 @@ import json
 import mmap
 import os
 import shutil
+import stat
 import tempfile
 import warnings
 import zlib
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.store import TableStore
+from nas_core.errors import MissingFileError
 
 _FULL_HASH_LIMIT = 64 << 20
 #: The key of the checksums in an entry's meta.json.
@@ -127,8 +129,13 @@ def _memo_path() -> Path:
 
 
 def file_fingerprint(path: str | Path) -> str:
-    p = Path(path).resolve()
-    st = p.stat()
+    p = Path(path).expanduser().resolve()
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise MissingFileError(f"data file not found: {p} ({e.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise MissingFileError(f"{p} is not a data file (a directory or a device); give the file")
     stamp = f"{p}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
     memo_file = _memo_path()
     try:

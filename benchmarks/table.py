@@ -61,6 +61,7 @@ from nas_core.errors import (
     MissingFileError,
     UnknownNameError,
 )
+from nas_core.spaces.base import as_int
 from nas_core.provenance import Provenance
 
 VERSION = 2  # 2: inf and out-of-float32 values stored as NaN (not measured)
@@ -340,14 +341,24 @@ def parse_columns(columns: Any) -> dict[str, Any]:
     )
 
 
+def _user_path(path: Any) -> Path:
+    """`Path(path)` with `~` expanded where it names a home ('~nosuchuser' is left as written)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        return Path(path)
+
+
 def _read_json(path: str | Path) -> Any:
-    p = Path(path).expanduser()
-    if not p.exists():
+    p = _user_path(path)
+    if not p.is_file():
         raise MissingFileError(f"column mapping file not found: {p}")
     try:
         return json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise DataFormatError(f"{p}: not valid JSON ({e})") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataFormatError(f"{p}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise MissingFileError(f"{p}: cannot be read ({e.strerror})") from None
 
 
 def _template_regex(key: str) -> re.Pattern[str] | None:
@@ -429,13 +440,21 @@ def _arch_indices(
         if arch_format in ("auto", "str", "ops"):
             return space.indices(values.tolist())
         if arch_format == "space-index":
-            return space.indices(values.to_numpy(np.int64))
+            if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+                raise InvalidArchError(f"holds {values.dtype} values, not space indices")
+            return space.indices(values.to_numpy())  # floats only when integral
     except InvalidArchError as e:
         raise InvalidArchError(f"{source}, column {column!r}: {e}") from e
     # mapped-index
     lookup = _index_lookup(index_map, space)
+    keys = [as_int(v) for v in values]
+    if None in keys:
+        bad = values.iloc[keys.index(None)]
+        raise InvalidInputError(
+            f"{source}, column {column!r}: {bad!r} is not an integer index of index_map"
+        )
     try:
-        return np.fromiter((lookup[int(v)] for v in values), dtype=np.int64, count=len(values))
+        return np.fromiter((lookup[k] for k in keys), dtype=np.int64, count=len(keys))
     except KeyError as e:
         raise InvalidInputError(
             f"{source}, column {column!r}: index {e.args[0]} is not in index_map "
@@ -464,15 +483,22 @@ def _index_lookup(index_map: Any, space: Any) -> dict[int, int]:
             f"index_map must be a dict {{index: arch}} or [path, index_column, arch_column], "
             f"got {index_map!r}"
         )
-    return dict(zip((int(k) for k in keys), space.indices(archs).tolist(), strict=True))
+    ints = [as_int(k) for k in keys]
+    if None in ints:
+        raise InvalidInputError(
+            f"index_map: key {keys[ints.index(None)]!r} is not an integer benchmark index"
+        )
+    return dict(zip(ints, space.indices(archs).tolist(), strict=True))
 
 
 def _existing(path: Any, what: str) -> Path:
     if path is None:
         raise MissingFileError(f"{what}: no path given (pass path=...)")
-    p = Path(path).expanduser()
+    p = _user_path(path)
     if not p.exists():
-        raise MissingFileError(f"{what} not found at {p.resolve()}")
+        raise MissingFileError(f"{what} not found at {p.absolute()}")
+    if not p.is_file():
+        raise MissingFileError(f"{what}: {p.absolute()} is not a file")
     return p
 
 
@@ -623,6 +649,11 @@ def load(
     if arch_col not in file_columns:
         raise UnknownNameError("arch column", arch_col, file_columns, f"in {src}")
     mapping = expand_columns(parse_columns(spec["columns"]), file_columns, str(src), arch_col)
+    if not mapping:
+        raise InvalidInputError(
+            f"the column mapping maps no column of {src}; give 'COLUMN=dataset/metric', ... "
+            f"for some of: {', '.join(c for c in file_columns if c != arch_col)}"
+        )
     default_ds = spec.get("dataset")
     default_ds = [default_ds] if isinstance(default_ds, str) else list(default_ds or [])
     aliases = dict(spec.get("dataset_aliases") or {})
@@ -701,7 +732,7 @@ def load(
 
 def _sources(src: Path, index_map: Any) -> list[Path]:
     if isinstance(index_map, (tuple, list)) and len(index_map) == 3:
-        return [src, Path(index_map[0]).expanduser()]
+        return [src, _user_path(index_map[0])]
     return [src]
 
 

@@ -35,6 +35,7 @@ _STR_ORDER = (0, 1, 3, 2, 4, 5)  # string slot -> edge position
 _POW = NUM_OPS ** np.arange(NUM_EDGES - 1, -1, -1, dtype=np.int64)
 _OP_ID = {name: i for i, name in enumerate(OPS)}
 _STR_RE = re.compile(r"^\|.*\|$")
+_INT_RE = re.compile(r"^-?[0-9]+$")
 
 # Op-on-node DAG used by the adjacency and graph encodings: node 0 = cell input, nodes 1..6 = the
 # six edges' ops (in edge order), node 7 = cell output. Feature columns: input, output, 5 ops.
@@ -122,7 +123,7 @@ class NB201Space(SearchSpace):
         )
 
     def _parse_str(self, s: str) -> Arch:
-        if s.lstrip("-").isdigit():
+        if _INT_RE.match(s):  # ASCII digits only: int() refuses "²", isdigit() does not
             return self.from_index(int(s))
         if s.startswith("(") or s.startswith("["):
             try:

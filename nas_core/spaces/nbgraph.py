@@ -83,7 +83,7 @@ _LINK_ID = {lk: i for i, lk in enumerate(LINKS)}
 _OP_ID = {name: i for i, name in enumerate(OPS)}
 _LINKS_ARR = np.array(LINKS, dtype=np.int64)
 _STR_RE = re.compile(r"^\s*link\s*=\s*\[([^\]]*)\]\s*[, ]\s*ops\s*=\s*\[([^\]]*)\]\s*$")
-_HASH_RE = re.compile(r"^\s*hash\s*=\s*(\d+)\s*$")
+_HASH_RE = re.compile(r"^\s*hash\s*=\s*([0-9]+)\s*$")
 _OPS_OF, _SPACE_OF = attrgetter("ops"), attrgetter("space")
 
 # Op-on-node DAG: node 0 = input, nodes 1..4 = the layers, node 5 = output.
@@ -322,7 +322,7 @@ class NBGraphSpace(SearchSpace):
         return _OP_ID[name]
 
     def _parse_str(self, s: str) -> Arch:
-        if s.isdigit():
+        if s.isascii() and s.isdigit():  # int() refuses "²", isdigit() does not
             return self.from_index(int(s))
         m = _HASH_RE.match(s)
         if m:
@@ -331,7 +331,7 @@ class NBGraphSpace(SearchSpace):
         if m:
             link = [p.strip() for p in m.group(1).split(",") if p.strip()]
             ops = [p for p in m.group(2).split(",") if p.strip()]
-            if not all(p.isdigit() for p in link):
+            if not all(p.isascii() and p.isdigit() for p in link):
                 raise InvalidArchError(f"in {s!r}: link must be 4 ints")
             return self._from_pair([int(p) for p in link], ops, s)
         if s[:1] in "([{":
