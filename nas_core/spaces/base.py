@@ -12,6 +12,7 @@ choices. `tests/nas_core/test_space_conformance.py` checks every registered spac
 
 from __future__ import annotations
 
+import reprlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,17 @@ def as_int(value: Any) -> int | None:
         except ValueError:
             return None
     return None
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlist = _REPR.maxtuple = 8
+
+
+def short_repr(value: Any) -> str:
+    """`repr` cut to about 80 characters: an error message quotes what it was given, but a pasted
+    megabyte (or a 400-deep nesting) must not become the message."""
+    return _REPR.repr(value)
 
 
 def int_array(values: Any, what: str) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidArchError, UnknownNameError
-from nas_core.spaces.base import SearchSpace, as_int, int_array
+from nas_core.spaces.base import SearchSpace, as_int, int_array, short_repr
 
 OPS: tuple[str, ...] = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
@@ -108,16 +108,16 @@ class NB201Space(SearchSpace):
             ops = tuple(map(as_int, obj))
             if None in ops:  # 2.9, NaN, a name: refused, never truncated
                 raise InvalidArchError(
-                    f"nb201 op tuple must hold integer op ids 0..{NUM_OPS - 1}, got {obj!r}"
+                    f"nb201 op tuple must hold integer op ids 0..{NUM_OPS - 1}, got {short_repr(obj)}"
                 )
             if len(ops) == NUM_EDGES and all(0 <= o < NUM_OPS for o in ops):
                 return Arch("nb201", ops)
             raise InvalidArchError(
                 f"nb201 op tuple needs {NUM_EDGES} op ids in 0..{NUM_OPS - 1} "
-                f"({', '.join(f'{i} {o}' for i, o in enumerate(OPS))}), got {obj!r}"
+                f"({', '.join(f'{i} {o}' for i, o in enumerate(OPS))}), got {short_repr(obj)}"
             )
         raise InvalidArchError(
-            f"cannot read {obj!r} ({type(obj).__name__}) as an nb201 cell: give an Arch, an index "
+            f"cannot read {short_repr(obj)} ({type(obj).__name__}) as an nb201 cell: give an Arch, an index "
             f"0..{SIZE - 1}, an op-id tuple of length 6, or a string like "
             f"'|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|none~1|skip_connect~2|'"
         )
@@ -129,11 +129,13 @@ class NB201Space(SearchSpace):
             try:
                 value = ast.literal_eval(s)
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                raise InvalidArchError(f"cannot read {s!r} as an nb201 op tuple") from None
+                raise InvalidArchError(
+                    f"cannot read {short_repr(s)} as an nb201 op tuple"
+                ) from None
             return self.parse(value)
         if not _STR_RE.match(s):
             raise InvalidArchError(
-                f"cannot read {s!r} as an nb201 cell string; expected the form "
+                f"cannot read {short_repr(s)} as an nb201 cell string; expected the form "
                 "'|op~0|+|op~0|op~1|+|op~0|op~1|op~2|'"
             )
         nodes = s.split("+")
@@ -142,12 +144,14 @@ class NB201Space(SearchSpace):
             parts = [p for p in node.strip("|").split("|")]
             if len(nodes) != 3 or len(parts) != j:
                 raise InvalidArchError(
-                    f"nb201 cell string must have 3 nodes with 1, 2, 3 inputs, got {s!r}"
+                    f"nb201 cell string must have 3 nodes with 1, 2, 3 inputs, got {short_repr(s)}"
                 )
             for i, part in enumerate(parts):
                 name, _, src = part.partition("~")
                 if src != str(i):
-                    raise InvalidArchError(f"in {s!r}: input {part!r} should come from node {i}")
+                    raise InvalidArchError(
+                        f"in {short_repr(s)}: input {part!r} should come from node {i}"
+                    )
                 if name not in _OP_ID:
                     raise UnknownNameError("op", name, OPS)
                 slots.append(_OP_ID[name])

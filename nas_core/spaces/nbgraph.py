@@ -52,7 +52,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidArchError, MissingFileError, UnknownNameError
-from nas_core.spaces.base import SearchSpace, as_int, int_array
+from nas_core.spaces.base import SearchSpace, as_int, int_array, short_repr
 
 #: The package's `link_list`: the 9 link patterns up to relabelling (parent of each layer).
 LINKS: tuple[tuple[int, int, int, int], ...] = (
@@ -241,7 +241,7 @@ class NBGraphSpace(SearchSpace):
                 return self._from_pair(obj[0], obj[1], obj)
             return self._from_tuple(obj, obj)
         raise InvalidArchError(
-            f"cannot read {obj!r} ({type(obj).__name__}) as an nbgraph architecture: "
+            f"cannot read {short_repr(obj)} ({type(obj).__name__}) as an nbgraph architecture: "
             f"{self._forms()}"
         )
 
@@ -268,17 +268,19 @@ class NBGraphSpace(SearchSpace):
             t = (None,)
         if None in t:  # 2.9, NaN, a name: refused, never truncated
             raise InvalidArchError(
-                f"nbgraph tuple must hold 5 ints (link_id, o0, o1, o2, o3), got {original!r}"
+                f"nbgraph tuple must hold 5 ints (link_id, o0, o1, o2, o3), got {short_repr(original)}"
             )
         if len(t) != 5 or not 0 <= t[0] < NUM_LINKS or not all(0 <= o < NUM_OPS for o in t[1:]):
             raise InvalidArchError(
                 f"nbgraph tuple needs (link_id in 0..{NUM_LINKS - 1}, then 4 op ids in "
                 f"0..{NUM_OPS - 1}: {', '.join(f'{i} {o}' for i, o in enumerate(OPS))}), "
-                f"got {original!r}"
+                f"got {short_repr(original)}"
             )
         i = int(self.canon_of_code[int(np.dot(t, _POW9))])
         if i < 0:
-            raise InvalidArchError(f"the all-skip network is not in NAS-Bench-Graph: {original!r}")
+            raise InvalidArchError(
+                f"the all-skip network is not in NAS-Bench-Graph: {short_repr(original)}"
+            )
         return i
 
     def _from_pair(self, link: Any, ops: Any, original: Any) -> Arch:
@@ -288,18 +290,22 @@ class NBGraphSpace(SearchSpace):
             lk = (None,)
         if None in lk:
             raise InvalidArchError(
-                f"nbgraph link must be 4 ints (the input of each layer), got {link!r}"
+                f"nbgraph link must be 4 ints (the input of each layer), got {short_repr(link)}"
             )
         if len(lk) != NUM_LAYERS or any(not 0 <= p <= i for i, p in enumerate(lk)):
             raise InvalidArchError(
                 f"nbgraph link must be 4 ints with 0 <= link[i] <= i (0 = raw input, k = layer "
-                f"k), got {link!r}"
+                f"k), got {short_repr(link)}"
             )
         if isinstance(ops, str) or not hasattr(ops, "__len__") or len(ops) != NUM_LAYERS:
-            raise InvalidArchError(f"nbgraph ops must be a list of 4 op names, got {ops!r}")
+            raise InvalidArchError(
+                f"nbgraph ops must be a list of 4 op names, got {short_repr(ops)}"
+            )
         op_ids = [self._op_id(o) for o in ops]
         if all(o == SKIP for o in op_ids):
-            raise InvalidArchError(f"the all-skip network is not in NAS-Bench-Graph: {original!r}")
+            raise InvalidArchError(
+                f"the all-skip network is not in NAS-Bench-Graph: {short_repr(original)}"
+            )
         lid = _LINK_ID.get(lk)
         if lid is not None:
             return self._from_tuple((lid, *op_ids), original)
@@ -314,7 +320,7 @@ class NBGraphSpace(SearchSpace):
         if not isinstance(op, str):
             raise InvalidArchError(
                 f"nbgraph op must be a name ({', '.join(OPS)}) or an id 0..{NUM_OPS - 1}, "
-                f"got {op!r}"
+                f"got {short_repr(op)}"
             )
         name = op.strip().strip("'\"").lower()
         if name not in _OP_ID:
@@ -332,15 +338,19 @@ class NBGraphSpace(SearchSpace):
             link = [p.strip() for p in m.group(1).split(",") if p.strip()]
             ops = [p for p in m.group(2).split(",") if p.strip()]
             if not all(p.isascii() and p.isdigit() for p in link):
-                raise InvalidArchError(f"in {s!r}: link must be 4 ints")
+                raise InvalidArchError(f"in {short_repr(s)}: link must be 4 ints")
             return self._from_pair([int(p) for p in link], ops, s)
         if s[:1] in "([{":
             try:
                 value = ast.literal_eval(s)
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                raise InvalidArchError(f"cannot read {s!r} as an nbgraph architecture") from None
+                raise InvalidArchError(
+                    f"cannot read {short_repr(s)} as an nbgraph architecture"
+                ) from None
             return self.parse(value)
-        raise InvalidArchError(f"cannot read {s!r} as an nbgraph architecture: {self._forms()}")
+        raise InvalidArchError(
+            f"cannot read {short_repr(s)} as an nbgraph architecture: {self._forms()}"
+        )
 
     def to_str(self, arch: Arch) -> str:
         lid, *ops = self.parse(arch).ops
