@@ -51,10 +51,10 @@ from benchmarks.base import Benchmark, is_finite
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
+from naslab.runner import check_budget
 from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
 from naslab.study_run import RunTask, _load_bench, execute_run, make_searcher
 from naslab.validate import check_seed, check_time_budget
-from searchers.loop import check_budget
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")

@@ -106,3 +106,21 @@ def test_validators():
             check_seed(bad)
     assert check_int(3, "x", 1) == 3
     assert min_query_cost(object(), None) is None  # no table: the cost is unknown
+
+
+@pytest.mark.parametrize(
+    "arch", ["(2.9, 2, 0, 2, 2, 3)", "(0, 0, 0, 0, 0, 7)", "(0, 0, 0, 0, 0, -1)", "-1", "15625"]
+)
+def test_bench_query_refuses_archs_it_cannot_read_exactly(tmp_path, arch):
+    r = _run(tmp_path, "bench", "query", "analognas", "--", arch)
+    assert r.exit_code == 2 and "error: nb201" in r.output, r.output
+
+
+def test_bench_query_reads_integral_floats_exactly(tmp_path):
+    import json
+
+    r = _run(tmp_path, "bench", "query", "analognas", "(2.0, 2, 0, 2, 2, 3)", "--json")
+    assert r.exit_code == 0, r.output
+    assert (
+        json.loads(r.output)["rows"][0]["index"] == 7563
+    )  # base 5: 223 * 5**3 ... = (2,2,0,2,2,3)
