@@ -133,6 +133,10 @@ def train_cmd(
 
     check_seed(seed, "--seed")
     check_int(test_size, "--test-size", 2)  # a rank correlation needs two held-out archs
+    if out.is_dir() or not out.name:  # checked before the fit, not when saving after it
+        raise InvalidInputError(
+            f"--out must name a model file (e.g. model.pt), got directory {out}"
+        )
     model, report = train_predictor(
         bench,
         predictor,

@@ -124,3 +124,10 @@ def test_bench_query_reads_integral_floats_exactly(tmp_path):
     assert (
         json.loads(r.output)["rows"][0]["index"] == 7563
     )  # base 5: 223 * 5**3 ... = (2,2,0,2,2,3)
+
+
+def test_predictor_train_out_must_be_a_file(tmp_path):
+    r = _run(
+        tmp_path, "predictor", "train", "--predictor", "xgb", "--n", "20", "--out", str(tmp_path)
+    )
+    assert r.exit_code == 2 and "--out must name a model file" in r.output, r.output
