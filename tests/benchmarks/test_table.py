@@ -162,7 +162,11 @@ def test_mapping_errors(tiny_csv: Path, tmp_path: Path) -> None:
     with pytest.raises(MissingFileError, match="no path"):
         benchmarks.load("table", preset="nb201-latency")
     with pytest.raises(DataFormatError, match="not numeric"):
-        table.load(tiny_csv, "nb201", "fpga", {"cell": "d/x"}, arch_format="space-index")
+        table.load(tiny_csv, "nb201", "official", {"cell": "d/x"}, arch_format="space-index")
+    with pytest.raises(InvalidArchError, match="column 'fpga'.*1.5, which is not an integer"):
+        table.load(tiny_csv, "nb201", "fpga", {"c10_acc": "d/x"}, arch_format="space-index")
+    with pytest.raises(InvalidArchError, match="column 'cell': holds .* values, not space indices"):
+        table.load(tiny_csv, "nb201", "cell", {"c10_acc": "d/x"}, arch_format="space-index")
     dup = tmp_path / "dup.csv"
     pd.read_csv(tiny_csv).assign(cell=SPACE.to_str(ARCHS[0])).to_csv(dup, index=False)
     with pytest.raises(DataFormatError, match="more than one row"):
