@@ -61,8 +61,8 @@ from nas_core.errors import (
     MissingFileError,
     UnknownNameError,
 )
-from nas_core.spaces.base import as_int
 from nas_core.provenance import Provenance
+from nas_core.spaces.base import as_int
 
 VERSION = 2  # 2: inf and out-of-float32 values stored as NaN (not measured)
 ARCH_FORMATS = ("auto", "str", "ops", "space-index", "mapped-index")
@@ -345,7 +345,7 @@ def _user_path(path: Any) -> Path:
     """`Path(path)` with `~` expanded where it names a home ('~nosuchuser' is left as written)."""
     try:
         return Path(path).expanduser()
-    except RuntimeError:
+    except (RuntimeError, ValueError):  # no such user; a NUL byte
         return Path(path)
 
 

@@ -139,13 +139,22 @@ def _read_batch(path: Path) -> dict:
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
+def _user_path(path: str | Path) -> Path:
+    """`~` expanded where it names a home ('~nosuchuser' or a NUL byte: left as written, and then
+    simply not found)."""
+    try:
+        return Path(path).expanduser()
+    except (RuntimeError, ValueError):
+        return Path(path)
+
+
 def cifar(path: str | Path, kind: str = "cifar10", split: str = "train") -> ImageData:
     """A CIFAR-10/100 directory in the python-pickle layout (see module docstring)."""
     if kind not in _CIFAR_FILES:
         raise InvalidInputError(f"unknown CIFAR kind {kind!r}; valid: cifar10, cifar100")
     if split not in ("train", "test"):
         raise InvalidInputError(f"unknown split {split!r}; valid: train, test")
-    root = Path(path).expanduser()
+    root = _user_path(path)
     if not root.is_dir():
         raise MissingFileError(
             f"{kind} directory not found: {root} (point at the extracted python-version folder, "
@@ -188,7 +197,7 @@ def load(spec: str = "digits", split: str = "train") -> ImageData:
     if kind in _CIFAR_FILES and path:
         return cifar(path, kind, split)
     if kind == "npz" and path:
-        p = Path(path).expanduser()
+        p = _user_path(path)
         if not p.is_file():
             raise MissingFileError(f"npz file not found: {p}")
         try:

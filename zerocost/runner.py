@@ -172,7 +172,7 @@ def select_archs(space, spec: str, seed: int) -> list[Arch]:
         return [space.from_index(int(i)) for i in np.sort(idx)]
     try:
         p = Path(spec).expanduser()
-    except RuntimeError:  # '~nosuchuser'
+    except (RuntimeError, ValueError):  # "~nosuchuser", a NUL byte
         p = Path(spec)
     if not p.is_file():
         raise InvalidInputError(
