@@ -11,10 +11,13 @@ zeros in the average, `skip_connect` is identity, `none` is zero. Node j sums it
 arch and input size:
 
 - params: every learnable parameter, BN affine weights included (what `sum(p.numel())` gives).
-- flops: NAS-Bench-201's `get_model_infos` convention, which NAS-Bench-Suite-Zero stores: one
-  multiply-accumulate counts as one FLOP (so these are MACs), convolutions and the linear layer
-  (with its bias) plus average pooling (kernel area per output element) are counted; BN, ReLU,
-  the element-wise sums and the global average pool are not.
+- flops: one multiply-accumulate counts as one FLOP (so these are MACs). Three conventions:
+  `"nb201"` (default) is NAS-Bench-201's own counter (xautodl `get_model_infos`, the `flops` of
+  the benchmark's files): convolutions and the linear layer (with its bias) only; no pooling, BN,
+  ReLU or element-wise sums. `"with-pooling"` adds the average pools (kernel area per output
+  element: the cell's 3x3 pools and the 2x2 pool of each reduction block's shortcut).
+  `"suite-zero"` is `"with-pooling"` plus BN as 2 and ReLU as 1 per element and the global
+  average pool as 1 per input element: what NAS-Bench-Suite-Zero's stored `flops` hold.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from nas_core.networks.registry import register_network
 # NASLib op ids (nas_core.spaces.nb201): 0 skip, 1 none, 2 conv3x3, 3 conv1x1, 4 avg_pool3x3.
 SKIP, NONE, CONV3, CONV1, POOL = range(5)
 EDGES: tuple[tuple[int, int], ...] = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
-FLOP_CONVENTIONS = ("nb201", "suite-zero")
+FLOP_CONVENTIONS = ("nb201", "with-pooling", "suite-zero")
 
 
 def _check_arch(arch: Arch | Sequence[int]) -> tuple[int, ...]:
@@ -109,12 +112,15 @@ def count_flops(
     convention: str = "nb201",
 ) -> int:
     """Exact FLOPs for one image (see module docstring). `convention="nb201"` counts MACs of
-    convolutions, the linear layer and average pools (NAS-Bench-201's counter);
-    `"suite-zero"` also counts BN as 2 and ReLU as 1 per element and the global pool as 1 per
-    input element, which is what NAS-Bench-Suite-Zero's stored `flops` hold (to 0.002%)."""
+    convolutions and the linear layer, as NAS-Bench-201's counter (cell (4,3,3,0,0,0) on
+    CIFAR-10: 15.64737 MFLOPs, the benchmark's value); `"with-pooling"` also counts the average
+    pools; `"suite-zero"` additionally counts BN as 2 and ReLU as 1 per element and the global
+    pool as 1 per input element, which is what NAS-Bench-Suite-Zero's stored `flops` hold (to
+    0.023%)."""
     ops = _check_arch(arch)
     if convention not in FLOP_CONVENTIONS:
         raise UnknownNameError("FLOP convention", convention, FLOP_CONVENTIONS)
+    pools = convention != "nb201"
     extra = convention == "suite-zero"
     h, w = input_size
     check_input_size(h, w)
@@ -123,14 +129,14 @@ def count_flops(
     total = 3 * 9 * C * h * w + extra * 2 * C * h * w  # stem conv (+ BN)
     for s, c in enumerate(chans):
         hw = h * w
-        total += N * hw * (n3 * 9 * c * c + n1 * c * c + npool * 9 * c)
+        total += N * hw * (n3 * 9 * c * c + n1 * c * c + pools * npool * 9 * c)
         total += extra * N * hw * 3 * c * (n3 + n1)  # ReLU in + BN out of each ReLU-Conv-BN
         if s < 2:
             o = chans[s + 1]
             total += extra * c * hw  # ReLU before conv_a
             h, w = h // 2, w // 2
             hw = h * w
-            total += hw * (9 * c * o + 9 * o * o + 4 * c + c * o)
+            total += hw * (9 * c * o + 9 * o * o + c * o + pools * 4 * c)  # (+ 2x2 shortcut pool)
             total += extra * hw * (2 * o + o + 2 * o)  # BN after conv_a, ReLU + BN around conv_b
     c = chans[2]
     total += extra * (3 * c * h * w + c * h * w)  # last BN + ReLU, global average pool
@@ -139,7 +145,10 @@ def count_flops(
 
 
 def counts_table(
-    op_array: np.ndarray, num_classes: int = 10, input_size: tuple[int, int] = (32, 32)
+    op_array: np.ndarray,
+    num_classes: int = 10,
+    input_size: tuple[int, int] = (32, 32),
+    convention: str = "nb201",
 ) -> tuple[np.ndarray, np.ndarray]:
     """(params, flops) as int64 arrays for an (n, 6) array of op ids: vectorised, no loop over
     archs; equal to `count_params`/`count_flops` row by row (C=16, N=5)."""
@@ -147,13 +156,17 @@ def counts_table(
     n3 = (ops == CONV3).sum(1)
     n1 = (ops == CONV1).sum(1)
     npool = (ops == POOL).sum(1)
+
+    def f(a: tuple[int, ...]) -> int:
+        return count_flops(a, num_classes, input_size, convention=convention)
+
     base_p = count_params((1,) * 6, num_classes)
-    base_f = count_flops((1,) * 6, num_classes, input_size)
+    base_f = f((1,) * 6)
     c3p = count_params((CONV3,) + (1,) * 5, num_classes) - base_p
     c1p = count_params((CONV1,) + (1,) * 5, num_classes) - base_p
-    c3f = count_flops((CONV3,) + (1,) * 5, num_classes, input_size) - base_f
-    c1f = count_flops((CONV1,) + (1,) * 5, num_classes, input_size) - base_f
-    pf = count_flops((POOL,) + (1,) * 5, num_classes, input_size) - base_f
+    c3f = f((CONV3,) + (1,) * 5) - base_f
+    c1f = f((CONV1,) + (1,) * 5) - base_f
+    pf = f((POOL,) + (1,) * 5) - base_f
     params = base_p + n3 * c3p + n1 * c1p
     flops = base_f + n3 * c3f + n1 * c1f + npool * pf
     return params.astype(np.int64), flops.astype(np.int64)

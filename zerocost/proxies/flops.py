@@ -1,7 +1,7 @@
-"""FLOPs for one image of the batch's size, by formula (NAS-Bench-201 convention: MACs of
-convolutions, linear layer and pools; see nas_core.networks), from the network's
-`count_flops(input_hw)` hook. Baseline proxy of Ning et al. 2021 (NeurIPS) and Krishnakumar et
-al. 2022."""
+"""FLOPs for one image of the batch's size, by formula, from the network's
+`count_flops(input_hw)` hook: for NAS-Bench-201 networks the benchmark's own convention (MACs of
+convolutions and the linear layer; pools, BN and ReLU not counted; see nas_core.networks.nb201,
+whose `count_flops` also has the pooling-inclusive and NAS-Bench-Suite-Zero conventions). Baseline proxy of Ning et al. 2021 (NeurIPS) and Krishnakumar et al. 2022."""
 
 from __future__ import annotations
 
