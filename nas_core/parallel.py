@@ -10,9 +10,11 @@ never kills a study.
 The process pool keeps three promises (`nas_core.jobs` builds on them):
 
 - A worker that dies (killed, out of memory, `os._exit` in native code) costs only its task. The
-  pool is restarted; the tasks that were in flight are rerun one at a time, so the task that
-  killed its worker is told apart from the ones that merely shared the pool; a task whose worker
-  dies again is returned as a `WorkerDiedError`.
+  pool is restarted; the tasks that may have been running are rerun one at a time, so the task
+  that killed its worker is told apart from the ones that merely shared the pool; a task whose
+  worker dies again is returned as a `WorkerDiedError`. A pool whose workers die while starting
+  raises `WorkerDiedError` at once, and one whose workers die on every task stops after a few
+  restarts (the remaining tasks are returned as not run), rather than restarting per task.
 - Workers never outlive the parent: each asks Linux to kill it when its parent dies
   (`prctl(PR_SET_PDEATHSIG)`), and a watchdog thread exits when the parent pid changes (the
   portable fallback). Workers ignore SIGINT: on Ctrl-C the parent decides, and `close()` after an
@@ -99,8 +101,10 @@ def _watch_parent(parent_pid: int, period_s: float) -> None:
             os._exit(1)
 
 
-def _worker_init(parent_pid: int) -> None:
-    """Runs first in every pool worker: die with the parent, leave Ctrl-C to it."""
+def _worker_init(parent_pid: int, started: Any = None) -> None:
+    """Runs first in every pool worker: die with the parent, leave Ctrl-C to it; count the
+    workers that started (`started`, a shared counter), so a pool that cannot start is told apart
+    from a task that kills its worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
@@ -113,6 +117,9 @@ def _worker_init(parent_pid: int) -> None:
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid, 1.0), daemon=True).start()
+    if started is not None:
+        with started.get_lock():
+            started.value += 1
 
 
 def _call(fn: Callable[[Any], Any], task: Any, die: bool) -> Any:
@@ -161,11 +168,13 @@ class ProcessExecutor(Executor):
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         import multiprocessing as mp
 
+        ctx = mp.get_context("spawn")
+        self._started = ctx.Value("i", 0)
         return cf.ProcessPoolExecutor(
             self.workers,
-            mp_context=mp.get_context("spawn"),
+            mp_context=ctx,
             initializer=_worker_init,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), self._started),
         )
 
     def _kill_pool(self) -> None:
@@ -182,7 +191,13 @@ class ProcessExecutor(Executor):
         queue = deque(enumerate(tasks))  # (submission number, task)
         suspects: deque[tuple[int, Any]] = deque()  # rerun alone after their pool died
         deaths: dict[int, int] = {}
-        window = 2 * self.workers
+        # Enough queued work that the workers never wait on the parent (it writes results between
+        # waits), bounded so that a large job is not pickled up front.
+        window = max(32, 8 * self.workers)
+        # Tasks reach the workers in submission order, through a call queue of workers + 1: when
+        # the pool dies, only the first `exposed` unfinished tasks can have been running.
+        exposed = 2 * self.workers + 1
+        barren = 0  # pools in a row that died without returning any result
         inflight = self._inflight
         f = self.faults
         while queue or suspects or inflight:
@@ -213,6 +228,7 @@ class ProcessExecutor(Executor):
                     continue
                 except Exception as e:  # returned, see module docstring
                     res = e
+                barren = 0
                 yield t, res
             if lost or broken:  # the pool is dead: every task in flight is lost with it
                 for fut, (_i, t) in list(inflight.items()):
@@ -222,10 +238,30 @@ class ProcessExecutor(Executor):
                         yield t, exc if exc is not None else fut.result()
                 lost += inflight.values()
                 inflight.clear()
+                never_started = self._started.value == 0
                 self._kill_pool()
+                if never_started:  # not a task's fault: no worker got as far as its first task
+                    raise WorkerDiedError(
+                        "the worker processes die while starting, before any task (see the "
+                        "errors above); a script that runs a study must start it under "
+                        "`if __name__ == '__main__':`"
+                    )
+                barren += 1
+                if barren > exposed + 2:  # every task kills its worker: stop, do not spin
+                    for _i, t in sorted(lost + list(suspects) + list(queue), key=lambda x: x[0]):
+                        yield (
+                            t,
+                            WorkerDiedError(
+                                f"not run: {barren} worker pools in a row died before returning "
+                                "any result (a crash on import in the workers?)"
+                            ),
+                        )
+                    return
                 self._pool = self._new_pool()
                 self.restarts += 1
-                for i, t in sorted(lost, key=lambda it: it[0]):
+                lost.sort(key=lambda it: it[0])
+                queue.extendleft(reversed(lost[exposed:]))  # never reached a worker: not suspects
+                for i, t in lost[:exposed]:
                     deaths[i] = deaths.get(i, 0) + 1
                     if deaths[i] > self.retries:
                         yield (
@@ -242,8 +278,8 @@ class ProcessExecutor(Executor):
         if self._inflight:  # interrupted: do not wait for the tasks in flight
             self._inflight.clear()
             self._kill_pool()
-        else:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        else:  # idle workers exit on their own as soon as they read the shutdown sentinel
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class RayExecutor(Executor):

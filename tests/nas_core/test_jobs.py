@@ -225,6 +225,28 @@ def test_a_task_whose_worker_dies_is_returned_as_worker_died():
     assert isinstance(out[5], WorkerDiedError) and out[6] == 12
 
 
+def test_a_pool_that_cannot_start_is_one_clear_error_not_a_retry_loop(tmp_path):
+    """A script without the `__main__` guard kills every spawned worker while it starts."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from nas_core.jobs import run_tasks\n"
+        "run_tasks(abs, list(range(50)), log=None, to_rows=lambda t, r: None, workers=2)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, str(script)], env=ENV, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode != 0 and "die while starting" in r.stderr
+
+
+def test_workers_that_always_die_stop_the_job_instead_of_spinning():
+    """Every task kills its worker (os._exit): a few tasks are tried alone, then the rest are
+    reported as not run, rather than one pool restart per task."""
+    rep = run_tasks(os._exit, [3] * 20, log=None, to_rows=lambda t, r: None, workers=2)
+    assert len(rep.failed) == 20 and rep.restarts <= 10
+    assert any("not run" in e for _, e in rep.failed)
+    assert any("died while running this task" in e for _, e in rep.failed)
+
+
 def test_bad_fault_specs_are_clear_errors():
     assert Faults.parse("die_after:3,kill_worker_at:2") == Faults(die_after=3, kill_worker_at=2)
     for bad in ("explode:1", "die_after:x", "die_after:0"):
