@@ -5,7 +5,8 @@ runs through this module. A job is a list of tasks (frozen dataclasses, one type
 picklable top-level function that runs one task, and an output folder; `run_tasks` runs the tasks
 on a local process pool or on Ray (`nas_core.parallel`) and appends their rows to a `ResultLog`
 (`nas_core.results`) as they finish. The caller skips tasks whose key is already in the log, so a
-rerun resumes. Guarantees, each tested in tests/nas_core/test_jobs.py:
+rerun resumes. Guarantees, each tested in tests/nas_core/test_jobs.py (and in the tests of
+compare, correlate and zerocost scoring):
 
 1. One writer per output folder. `OutputDir.open()` takes an exclusive `flock` on
    `<out>/.naslab.lock` (which records pid, host, start time and command). A second process on the
@@ -18,10 +19,10 @@ rerun resumes. Guarantees, each tested in tests/nas_core/test_jobs.py:
    job's own files (its log, its settings file, and outputs whose checksum still matches); an
    output file that naslab did not write (or that was edited since) is never overwritten
    without `fresh`.
-3. A dead worker costs only its task: the pool is restarted, the tasks in flight are rerun
-   alone, and a task whose worker dies again is recorded as failed (`WorkerDiedError`). A job
-   with failed tasks reports them in `JobReport.failed`; the CLIs exit non-zero with a summary
-   line (`JobReport.summary_line`).
+3. A dead worker costs only its task: the pool is restarted, the tasks that may have been
+   running are rerun alone, and a task whose worker dies again is recorded as failed
+   (`WorkerDiedError`); see `nas_core.parallel`. A job with failed tasks reports them in
+   `JobReport.failed`; the CLIs exit 1 with a summary line (`JobReport.summary_line`).
 4. No orphans: workers die with their parent (SIGKILL, SIGTERM, SIGINT); on Ctrl-C or SIGTERM the
    runner stops the workers at once and writes every finished result before propagating
    `KeyboardInterrupt`.
@@ -220,11 +221,17 @@ class OutputDir:
             f = open(self.path / LOCK, "a+")  # noqa: SIM115 - held until _unlock
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            except BlockingIOError:
                 f.seek(0)
                 text = f.read()
                 f.close()
                 raise OutputBusyError(self._busy_message(text)) from None
+            except OSError as e:  # a file system without locks (some network mounts)
+                warnings.warn(
+                    f"cannot lock {self.path} ({e.strerror}); make sure no other naslab process "
+                    "writes there",
+                    stacklevel=4,
+                )
             info = {
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
@@ -443,8 +450,3 @@ def run_tasks(
         report.restarts = getattr(ex, "restarts", 0)
         report.wall_s = time.perf_counter() - t0
     return report
-
-
-def warn_damaged(message: str) -> None:
-    """Warn about damaged state that was repaired (a `DamagedOutputWarning`)."""
-    warnings.warn(message, DamagedOutputWarning, stacklevel=2)
