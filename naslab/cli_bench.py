@@ -322,7 +322,10 @@ def export(
     """Write the whole table (one row per architecture) to Parquet or CSV."""
     from nas_core.errors import InvalidInputError
 
-    out = Path(to).expanduser()
+    try:
+        out = Path(to).expanduser()
+    except (RuntimeError, ValueError):  # '~nosuchuser', a NUL byte
+        raise InvalidInputError(f"--to {to!r} is not a path naslab can write to") from None
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise InvalidInputError(f"--to must end in .parquet or .csv, got {to!r}")
