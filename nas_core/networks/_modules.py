@@ -202,6 +202,12 @@ class NB201Network(nn.Module):
 
         return build(self.ops, self.num_classes, C=1, N=1)
 
+    def thin_cell(self) -> nn.Module:
+        """One cell at one channel, no stem, then BN-ReLU: TE-NAS's network for counting linear
+        regions (its `TinyNetworkDarts` with C=1, N=1, depth=1, use_stem=False, up to the last
+        ReLU). Maps (n, 1, h, w) to (n, 1, h, w); weights from the current torch RNG."""
+        return nn.Sequential(Cell(self.ops, 1), nn.BatchNorm2d(1), nn.ReLU(inplace=False))
+
 
 def conv_weights_to(net: nn.Module, memory_format: torch.memory_format) -> None:
     """Convert every conv weight of `net` to `memory_format` (values unchanged). As

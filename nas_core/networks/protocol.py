@@ -10,8 +10,11 @@ network builder, so they use only this interface, never a builder's internals:
   `count_params() -> int` (params; without it, the sum of parameter sizes),
   `count_flops(input_hw) -> int` (flops, for one image of that height and width),
   `feature_map(x) -> Tensor` (zen: the (n, C, h, w) map before global pooling),
-  `thin() -> nn.Module` (linear_regions: the same architecture at its smallest width and depth,
-  weights drawn from the current torch RNG).
+  `thin() -> nn.Module` (linear_regions_full: the same architecture at its smallest width and
+  depth, weights drawn from the current torch RNG),
+  `thin_cell() -> nn.Module` (linear_regions, TE-NAS's protocol: the repeating cell alone at one
+  channel, no stem, then BN-ReLU; maps (n, 1, h, w) inputs to a tensor with n rows; weights
+  drawn from the current torch RNG).
 
 `hook(net, name)` returns the bound optional hook or None.
 """
@@ -24,7 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 from nas_core.arch import Arch
 
 #: The optional hooks, by name (see module docstring).
-OPTIONAL_HOOKS = ("count_params", "count_flops", "feature_map", "thin")
+OPTIONAL_HOOKS = ("count_params", "count_flops", "feature_map", "thin", "thin_cell")
 
 
 @runtime_checkable

@@ -288,7 +288,7 @@ def test_proxies_on_a_network_without_hooks(batch):
     for name, hook in (
         ("flops", "count_flops"),
         ("zen", "feature_map"),
-        ("linear_regions", "thin"),
+        ("linear_regions", "thin_cell"),
     ):
         assert res[name].status.startswith("error: InvalidInputError") and hook in res[name].status
     for name in ("naswot", "synflow", "grad_norm"):  # generic proxies need no hook
