@@ -22,7 +22,7 @@ from naslab._cli_common import console, friendly_errors, print_json
 def proxy_columns(df: pd.DataFrame) -> list[str]:
     from zerocost.scoring import proxy_columns as columns
 
-    return columns(df.columns)
+    return [c for c in columns(df.columns) if c != "space"]  # 'space' names the archs' space
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:
@@ -72,11 +72,14 @@ def scores_space(df: pd.DataFrame, path: str | Path, candidates: list[str]) -> s
     from nas_core import spaces
     from nas_core.errors import DataFormatError, NaslabError
 
-    if "space" in df.columns:
-        names = sorted({str(v) for v in df["space"].unique()})
+    named = df["space"].dropna() if "space" in df.columns else pd.Series([], dtype=object)
+    if len(named):  # rows from before the column existed (NaN) are read by their ops below
+        names = sorted({str(v) for v in named.unique()})
         if len(names) != 1:
             raise DataFormatError(f"{path} mixes architectures of spaces {', '.join(names)}")
-        return names[0]
+        if len(named) == len(df):
+            return names[0]
+        candidates = [names[0]]
     if "ops" not in df.columns or not len(df):
         return None
     ops, index = ops_tuples(df, path), df["index"].to_numpy(np.int64)

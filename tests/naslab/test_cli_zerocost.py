@@ -251,3 +251,26 @@ def test_score_bad_numbers_are_one_clear_line(tmp_path, args, message):
     assert r.exit_code == 2, r.output
     assert message in r.output and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_a_space_column_names_the_scores_space(tmp_path):
+    from naslab.correlate_proxies import scores_space
+
+    scores = _scores_file(tmp_path)
+    df = pd.read_parquet(scores)
+    assert scores_space(df, scores, ["nbgraph", "nb201"]) == "nb201"  # from ops + index
+    df["space"] = "nbgraph"  # the column wins over the ops
+    assert scores_space(df, scores, ["nb201"]) == "nbgraph"
+    df.to_parquet(scores, index=False)
+    r = _proxies(tmp_path, scores, "--bench", "analognas")
+    assert r.exit_code == 2 and "holds scores of space 'nbgraph'" in r.output, r.output
+    df["space"] = ["nb201"] * 20 + [None] * 20  # rows written before the column: read by ops
+    df.to_parquet(scores, index=False)
+    r = _proxies(tmp_path, scores, "--bench", "analognas", "--json")
+    assert r.exit_code == 0, r.output
+    assert [row["proxy"] for row in json.loads(r.output)["rows"]] == ["synflow"]
+    df["space"] = ["nb201", "nbgraph"] * 20
+    from nas_core.errors import DataFormatError
+
+    with pytest.raises(DataFormatError, match="mixes architectures of spaces nb201, nbgraph"):
+        scores_space(df, scores, ["nb201"])
