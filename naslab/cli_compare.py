@@ -66,6 +66,13 @@ def compare(
     param: list[str] = typer.Option(
         [], "--param", "-p", help="Searcher parameter SEARCHER.NAME=VALUE (repeatable)."
     ),
+    isomorphism: str = typer.Option(
+        "per-cell",
+        "--isomorphism",
+        help="per-cell: each cell its own measured value, the budget counts cells (what the "
+        "benchmarks recorded); merge: isomorphic cells share their representative's value and "
+        "count once.",
+    ),
     out: Path = typer.Option(
         None, "--out", "-o", help="Output directory [default: ./compare-<bench>-<dataset>]."
     ),
@@ -106,6 +113,7 @@ def compare(
         metric=metric,
         report_metric=report_metric,
         objectives=_split(objectives) if objectives else (),
+        isomorphism=isomorphism,
         params=_params(param),
     )
     workers = workers or _default_workers()

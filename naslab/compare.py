@@ -51,10 +51,10 @@ from benchmarks.base import Benchmark, is_finite
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
-from naslab.runner import check_budget
 from naslab.study_metrics import default_metrics, no_optimum_reason, provenance_lines
 from naslab.study_run import RunTask, _load_bench, execute_run, make_searcher
 from naslab.validate import check_seed, check_time_budget
+from searchers.loop import ISOMORPHISM, check_budget, check_isomorphism
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 RUN_KEYS = ("searcher", "seed")
@@ -75,6 +75,7 @@ class StudyConfig:
     report_metric: str | None = None
     objectives: tuple[str, ...] = ()
     batch_size: int = 1
+    isomorphism: str = "per-cell"  # searchers.loop.ISOMORPHISM: "per-cell" or "merge"
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     bench_options: dict[str, Any] = field(default_factory=dict)
 
@@ -89,6 +90,7 @@ class StudyConfig:
         "report_metric",
         "objectives",
         "batch_size",
+        "isomorphism",
         "params",
         "bench_options",
     )
@@ -122,6 +124,7 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
     check_time_budget(bench, dataset, config.time_budget)
     if config.batch_size < 1:
         raise InvalidInputError(f"batch size must be >= 1, got {config.batch_size}")
+    check_isomorphism(config.isomorphism)
     d_metric, d_report, d_objs = default_metrics(bench, dataset)
     metric = config.metric or d_metric
     report = config.report_metric or (d_report if config.metric is None else metric)
@@ -184,6 +187,7 @@ def make_task(config: StudyConfig, searcher: str, seed: int) -> RunTask:
         budget=config.budget,
         time_budget=config.time_budget,
         batch_size=config.batch_size,
+        isomorphism=config.isomorphism,
         params=dict(config.params.get(searcher, {})),
     )
 
@@ -445,6 +449,24 @@ def _normaliser(
     return norm, hypervolume(front, ref), table[pareto_mask(zt)]
 
 
+def study_optimum(
+    config: StudyConfig, bench: Benchmark, metric: str, dataset: str
+) -> float | None:
+    """The best value a study can find: the benchmark's optimum of `metric` (None over an open
+    space); under isomorphism "merge" the best over class representatives, since no other
+    cell's own value is ever seen."""
+    if not is_finite(bench):
+        return None
+    if config.isomorphism != "merge":
+        return bench.optimum(metric, dataset)  # type: ignore[attr-defined]
+    space = bench.space
+    archs = bench.archs(dataset)  # type: ignore[attr-defined]
+    reps = list(dict.fromkeys(space.canonical(a) for a in archs))
+    vals = np.asarray(bench.query(reps, metric, dataset), dtype=float)
+    hib = bench.metric_info(metric, dataset).higher_is_better
+    return float(np.nanmax(vals) if hib else np.nanmin(vals))
+
+
 def summarize(
     config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, runs: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -454,7 +476,7 @@ def summarize(
     d = config.dataset
     rm = config.report_metric
     hib = bench.metric_info(rm, d).higher_is_better
-    optimum = bench.optimum(rm, d) if is_finite(bench) else None  # type: ignore[attr-defined]
+    optimum = study_optimum(config, bench, rm, d)
     max_steps = int(traj["step"].max()) if len(traj) else 0
     qs = checkpoints(config.budget or max(max_steps, 1))
     best = _best_at(traj, qs) if len(traj) else {}
@@ -549,6 +571,10 @@ def summarize(
             "failed": int(len(failed_runs)),
         },
         "failed_runs": failed_runs.to_dict(orient="records"),
+        "accounting": {
+            "isomorphism": config.isomorphism,
+            "rule": ISOMORPHISM[config.isomorphism],
+        },
         "seed_derivation": "run seed = SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0]",
     }
     if mo:
@@ -578,7 +604,7 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
         return []
     files = []
     rm, d = config.report_metric, config.dataset
-    optimum = bench.optimum(rm, d) if is_finite(bench) else None  # type: ignore[attr-defined]
+    optimum = study_optimum(config, bench, rm, d)
     max_steps = int(traj["step"].max())
     tmax = float(traj["sim_time"].max())
     tmin = (
@@ -710,6 +736,8 @@ def write_report(out: Path, summary: dict[str, Any], plots: list[str]) -> Path:
             else str(b.get("no_optimum_reason") or "no optimum")
         ),
         f"- simulated cost: {b['cost_source']}",
+        f"- budget accounting (isomorphism `{summary['accounting']['isomorphism']}`): "
+        f"{summary['accounting']['rule']}",
         f"- runs: {summary['runs']['ok']} ok, {summary['runs']['failed']} failed",
     ]
     if c["objectives"] and len(c["objectives"]) > 1:

@@ -55,6 +55,7 @@ class RunTask:
     budget: int | None = 300
     time_budget: float | None = None
     batch_size: int = 1
+    isomorphism: str = "per-cell"
     params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -87,6 +88,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             budget=task.budget,
             time_budget=task.time_budget,
             batch_size=task.batch_size,
+            isomorphism=task.isomorphism,
         )
     except Exception as e:  # recorded, see docstring
         return {**out, "status": "failed", "error": f"{type(e).__name__}: {e}"}

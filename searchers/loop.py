@@ -10,10 +10,16 @@ chosen to match how NAS comparisons are reported in the literature (NAS-Bench-20
   query costs `Benchmark.cost` (the benchmark's measured training time, or 1 s per query where it
   has none; `Benchmark.cost_source` says which). A query that would cross `time_budget` is not
   made. Whichever budget is reached first stops the run.
-- Distinct means distinct up to isomorphism: a proposal is identified with
-  `space.canonical(arch)`, the benchmark is queried for that representative, and a repeat is
-  answered from memory without charging budget or time (but is still told to the searcher, which
-  asked for it). A searcher that proposes `max_repeats` repeats in a row (it has converged, or
+- Isomorphism (`isomorphism`, a study option). "per-cell" (the default): every cell is its own
+  architecture, as the benchmarks recorded it. The benchmark is queried with the proposed cell
+  itself (for nb201, two isomorphic cells were trained separately and differ by training noise),
+  and budget counts each distinct cell. "merge": a proposal is identified with its class
+  representative `space.canonical(arch)`; the benchmark is queried for the representative, a
+  cell isomorphic to one already queried is answered with that value for free, and budget
+  counts distinct classes. Either way a repeat of a key already queried is answered from memory
+  without charging budget or time (but is still told to the searcher, which asked for it). A
+  space whose `parse` already canonicalises (nbgraph: one table row per class) is the same
+  under both. A searcher that proposes `max_repeats` repeats in a row (it has converged, or
   the space is exhausted) or `max_asks` proposals in all is stopped (stop reason "stalled").
 - Search vs report: the searcher sees `metric` (e.g. validation accuracy), the trajectory also
   records `report_metric` (e.g. test accuracy) and, for multi-objective studies, every metric of
@@ -65,6 +71,24 @@ def _sign(bench: Benchmark, metric: str, dataset: str) -> float:
     return 1.0 if bench.metric_info(metric, dataset).higher_is_better else -1.0
 
 
+#: Values of `run_search(isomorphism=...)` and what each means for the budget (for reports).
+ISOMORPHISM = {
+    "per-cell": "each cell is queried and counted on its own (its own measured value, as the "
+    "benchmark recorded it); only repeats of the same cell are free",
+    "merge": "isomorphic cells share their class representative's value; a cell isomorphic to "
+    "one already queried is free, and the budget counts distinct classes",
+}
+
+
+def check_isomorphism(isomorphism: str) -> str:
+    """`isomorphism`, or InvalidInputError naming the valid values."""
+    if isomorphism not in ISOMORPHISM:
+        raise InvalidInputError(
+            f"isomorphism must be one of {', '.join(map(repr, ISOMORPHISM))}, got {isomorphism!r}"
+        )
+    return isomorphism
+
+
 def check_budget(budget: int | None, time_budget: float | None) -> None:
     """Raise InvalidInputError unless at least one budget is given and every given one is > 0."""
     if budget is None and time_budget is None:
@@ -90,6 +114,7 @@ def run_search(
     batch_size: int = 1,
     max_asks: int | None = None,
     max_repeats: int = 1000,
+    isomorphism: str = "per-cell",
 ) -> Trajectory:
     """Run `searcher` on `bench` until a budget is spent; see the module docstring for the rules.
 
@@ -99,6 +124,7 @@ def run_search(
     best_report, asks (proposals so far, repeats included), and `obj:<metric>` per objective.
     """
     check_budget(budget, time_budget)
+    check_isomorphism(isomorphism)
     if batch_size < 1:
         raise InvalidInputError(f"batch_size must be >= 1, got {batch_size}")
     d = bench._dataset(dataset)
@@ -118,10 +144,18 @@ def run_search(
     max_asks = max_asks or (100 * (budget or 1000) + 10_000)
     limit = budget if budget is not None else np.inf
     tlimit = time_budget if time_budget is not None else np.inf
-    canonical, query, cost_of = space.canonical, bench.query, bench.cost
+    query, cost_of = bench.query, bench.cost
+    parse = space.parse
+    if isomorphism == "merge":
+        canonical = space.canonical
 
-    canon_memo: dict[Arch, Arch] = {}
-    told: dict[Arch, Any] = {}  # canonical arch -> value told (float or objective row)
+        def key_of(a: Any) -> Arch:
+            return canonical(parse(a))
+    else:
+        key_of = parse
+
+    key_memo: dict[Any, Arch] = {}  # proposal -> the arch queried for it (itself, or its class)
+    told: dict[Arch, Any] = {}  # queried arch -> value told (float or objective row)
     keys: list[Arch] = []
     search_vals: list[float] = []
     costs: list[float] = []
@@ -136,9 +170,9 @@ def run_search(
         vals: list[Any] = []
         for a in proposals:
             asks += 1
-            c = canon_memo.get(a)
+            c = key_memo.get(a)
             if c is None:
-                c = canon_memo[a] = canonical(space.parse(a) if type(a) is not Arch else a)
+                c = key_memo[a] = key_of(a)
             v = told.get(c)
             if v is None:
                 try:
@@ -218,4 +252,5 @@ def run_search(
         missing=missing,
         wall_s=wall,
         result=searcher.result(),
+        info={"isomorphism": isomorphism},
     )

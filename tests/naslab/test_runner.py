@@ -15,7 +15,10 @@ from searchers.loop import run_search
 
 @pytest.fixture(scope="module")
 def analog():
-    return benchmarks.load("analognas")
+    try:
+        return benchmarks.load("analognas")
+    except Exception as e:
+        pytest.skip(f"analognas benchmark not available: {type(e).__name__}: {e}")
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +58,21 @@ def test_trajectory_columns_and_invariants(analog):
     c = t.columns
     assert t.stop_reason == "budget" and len(t) == 120
     assert c["step"].tolist() == list(range(1, 121))
-    canon = {analog.space.canonical(analog.space.parse(a)) for a in c["arch"]}
-    assert len(canon) == 120  # distinct up to isomorphism
+    assert len(set(c["arch"])) == 120  # distinct cells (isomorphism "per-cell", the default)
     assert np.all(np.diff(c["best_search"]) >= 0)
     np.testing.assert_allclose(c["best_search"], np.maximum.accumulate(c["search"]))
     np.testing.assert_allclose(c["sim_time"], np.arange(1, 121))  # unit cost per query
     assert (c["asks"][1:] > c["asks"][:-1]).all() and c["asks"][-1] == t.asks
     vals = analog.query([analog.space.parse(a) for a in c["arch"]], "baseline_accuracy")
     np.testing.assert_allclose(c["search"], vals)
+
+
+def test_merge_counts_distinct_isomorphism_classes(analog):
+    s = searchers.create("re", analog.space, seed=3)
+    t = run_search(s, analog, metric="baseline_accuracy", budget=120, isomorphism="merge")
+    canon = {analog.space.canonical(analog.space.parse(a)) for a in t.columns["arch"]}
+    assert len(t) == 120 and len(canon) == 120  # distinct up to isomorphism
+    assert t.info["isomorphism"] == "merge"
 
 
 def test_time_budget_stops_before_crossing(analog):
