@@ -5,6 +5,17 @@ ask/tell steps where the value comes from a precomputed NumPy column (so only th
 timed), and compares with one single-arch `Benchmark.query` on analognas measured in the same
 run. Also times the runner end to end (run_search: canonicalisation, dedup, recording) per
 distinct query. Run: `python perf/bench_searchers.py [--steps 20000]`.
+
+    python perf/bench_searchers.py --re-vs-bare [--steps 5000] [--rounds 15]
+
+Regularized evolution side by side with a bare Python RE loop (issue 13), interleaved in one
+run: the bare loop keeps a deque population of (accuracy, op tuple), takes the max of a
+tournament, mutates one position of the op tuple and looks the child's accuracy up in a dict.
+It is timed with Python's `random` (the cheapest draws) and with NumPy's Generator (the draws
+naslab must reproduce for a seed). naslab is timed as the searcher alone (ask + tell, values
+from the same dict) and as a whole `run_search` (the loop: dedup, benchmark query, recording)
+per proposal. Reported: the best of `--rounds` per-step times per variant, and ratios.
+Target: naslab's step within 3x of the bare loop.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ import numpy as np
 
 import benchmarks
 import searchers
-from naslab.runner import run_search
+from searchers.loop import run_search
 
 
 def per_step(name: str, bench, values: np.ndarray, steps: int) -> float:
@@ -32,10 +43,85 @@ def per_step(name: str, bench, values: np.ndarray, steps: int) -> float:
     return (time.perf_counter() - t) / steps
 
 
+def re_vs_bare(steps: int, rounds: int) -> None:
+    import random
+    from collections import deque
+
+    bench = benchmarks.load("analognas")
+    space = bench.space
+    vals = np.asarray(bench.query(space.all_archs(), "baseline_accuracy"), dtype=float).tolist()
+    acc = {a.ops: v for a, v in zip(space.all_archs(), vals, strict=True)}
+    keys = list(acc)
+    P, S, L, K = 10, 3, 6, 5  # population, tournament, positions, ops
+
+    def first(m):
+        return m[0]
+
+    def bare_py(seed: int) -> None:
+        rng = random.Random(seed)
+        pop = deque((acc[k], k) for k in rng.sample(keys, P))
+        for _ in range(steps):
+            parent = max([pop[rng.randrange(P)] for _ in range(S)], key=first)[1]
+            ops = list(parent)
+            e = rng.randrange(L)
+            ops[e] = (ops[e] + rng.randrange(1, K)) % K
+            child = tuple(ops)
+            pop.append((acc[child], child))
+            pop.popleft()
+
+    def bare_numpy(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        pop = deque((acc[keys[i]], keys[i]) for i in rng.integers(0, len(keys), P).tolist())
+        for _ in range(steps):
+            parent = max([pop[i] for i in rng.integers(0, P, size=S).tolist()], key=first)[1]
+            ops = list(parent)
+            e = int(rng.integers(L))
+            ops[e] = (ops[e] + int(rng.integers(1, K))) % K
+            child = tuple(ops)
+            pop.append((acc[child], child))
+            pop.popleft()
+
+    def naslab_searcher(seed: int) -> None:
+        s = searchers.create("re", space, seed=seed)
+        one = np.empty(1)
+        for _ in range(steps):
+            archs = s.ask(1)
+            one[0] = acc[archs[0].ops]
+            s.tell(archs, one)
+
+    def naslab_loop(seed: int) -> None:
+        s = searchers.create("re", space, seed=seed)
+        run_search(s, bench, metric="baseline_accuracy", budget=10**6, max_asks=steps)
+
+    variants = {
+        "bare RE, Python random": bare_py,
+        "bare RE, NumPy Generator": bare_numpy,
+        "naslab re (ask+tell)": naslab_searcher,
+        "naslab run_search(re)": naslab_loop,
+    }
+    best = {k: np.inf for k in variants}
+    for r in range(rounds):
+        for name, f in variants.items():
+            t = time.perf_counter()
+            f(r)
+            best[name] = min(best[name], (time.perf_counter() - t) / steps)
+    base = best["bare RE, Python random"]
+    base_np = best["bare RE, NumPy Generator"]
+    print(f"{steps} steps per round, best of {rounds} rounds, us per step (proposal)")
+    print(f"{'variant':28s} {'us/step':>8s} {'x bare (random)':>16s} {'x bare (NumPy)':>15s}")
+    for name, dt in best.items():
+        print(f"{name:28s} {dt * 1e6:8.2f} {dt / base:16.2f} {dt / base_np:15.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--re-vs-bare", action="store_true")
+    ap.add_argument("--rounds", type=int, default=15)
     args = ap.parse_args()
+    if args.re_vs_bare:
+        re_vs_bare(args.steps, args.rounds)
+        return
     bench = benchmarks.load("analognas")
     space = bench.space
     values = np.asarray(bench.query(space.all_archs(), "baseline_accuracy"), dtype=float)

@@ -1,8 +1,8 @@
 """Regularized evolution (Real et al., AAAI 2019, "aging evolution").
 
 Start from `population_size` random architectures; then repeatedly pick `sample_size` members of
-the population uniformly at random (with replacement, as in the paper's Algorithm 1), mutate the best of them (one elementary change: `space.mutate`), add the
-child and remove the OLDEST member. Defaults follow the NAS-Bench-201 paper's REA runs
+the population uniformly at random (with replacement, as in the paper's Algorithm 1), mutate the
+best of them (one elementary change: `space.mutate`), add the child and remove the OLDEST member. Defaults follow the NAS-Bench-201 paper's REA runs
 (population 10, tournament 3; Dong & Yang 2020, scripts-search/algos/R-EA.sh).
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
+from searchers._rng import BufferedIntegers
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
@@ -51,23 +52,29 @@ class RegularizedEvolution(Searcher):
         self.sample_size = sample_size
         self.population: deque[tuple[float, Arch]] = deque()
         self._initial_left = population_size
+        # every draw goes through `self.rng`'s stream, bit for bit, minus NumPy's per-call cost
+        self._draw = BufferedIntegers(self.rng)
 
     def ask(self, n: int = 1) -> list[Arch]:
         out: list[Arch] = []
-        pop, rng = self.population, self.rng
+        pop, draw, k = self.population, self._draw, self.sample_size
+        mutate = self.space.mutate
         for _ in range(n):
             if self._initial_left > 0 or not pop:
                 self._initial_left = max(self._initial_left - 1, 0)
-                out.append(self.space.sample(rng, 1)[0])
+                out.append(self.space.sample(draw, 1)[0])
                 continue
-            picks = rng.integers(0, len(pop), size=self.sample_size)
-            parent = max((pop[i] for i in picks.tolist()), key=_value)[1]
-            out.append(self.space.mutate(parent, rng))
+            parent = max([pop[i] for i in draw.integers_list(0, len(pop), k)], key=_value)[1]
+            out.append(mutate(parent, draw))
         return out
 
     def tell(self, archs: Sequence[Arch], values: np.ndarray) -> None:
-        pop = self.population
-        for a, v in zip(archs, np.asarray(values, dtype=float).reshape(-1), strict=True):
-            pop.append((float(v), a))
-            if len(pop) > self.population_size:
+        pop, size = self.population, self.population_size
+        if type(values) is np.ndarray and values.dtype == np.float64 and values.ndim == 1:
+            vals = values.tolist()
+        else:
+            vals = np.asarray(values, dtype=float).reshape(-1).tolist()
+        for a, v in zip(archs, vals, strict=True):
+            pop.append((v, a))
+            if len(pop) > size:
                 pop.popleft()
