@@ -36,7 +36,12 @@ def build_seeded(
     """Build the network of `arch` (an Arch, or an op tuple of `space`, NAS-Bench-201 when not
     given) with weights from the stream `arch_seed(seed, index)`, leaving the global torch RNG
     untouched (fork_rng saves and restores it). Conv weights are channels-last (NHWC halves CPU
-    convolution time with oneDNN; the values are the same). With `pool` (NAS-Bench-201 only), its
+    convolution time with oneDNN): the weights are the same numbers, but oneDNN's NHWC kernels
+    round differently, so float32 proxy values are not those of a contiguous float32 run and are
+    further from the exact (float64) values: median error 10-100x larger on the gradient proxies,
+    up to ~12% on grasp and ~17% on a plain near zero against NASLib's float64 values; rankings
+    unaffected. For exact values convert the network and batch to float64 (zerocost's package
+    docstring). With `pool` (NAS-Bench-201 only), its
     modules are recycled: the same network bit for bit, valid until the pool's next build (see
     `nas_core.networks.pool`)."""
     import torch
