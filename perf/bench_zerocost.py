@@ -2,6 +2,7 @@
 
     python perf/bench_zerocost.py speed  [--archs 6] [--data cifar10:PATH]
     python perf/bench_zerocost.py build  [--archs 300]
+    python perf/bench_zerocost.py alone  [--archs 8] [--rounds 3] [--proxies jacov,snip]
     python perf/bench_zerocost.py reference --scores suitezero_ref.parquet
     python perf/bench_zerocost.py realdata --scores c10.parquet --dataset cifar10
 
@@ -10,6 +11,10 @@ the network and re-read the data for every proxy) against the shared-pass implem
 same run, 1 vs 2 workers on synflow+naswot with the projection to all 15,625 cells, peak memory.
 `build`: building networks one after another, fresh modules (`build`) against a `NetworkPool`
 that recycles them, alternating in one process, same archs and seeds, checked bit-equal.
+`alone`: seconds per arch of each shared-pass proxy scored alone, the passes that compute only
+what the requested proxies read against the old ones that computed every part
+(`zerocost.context._COMPUTE_ALL`), alternating in one process on the same archs and networks,
+values checked bit-equal.
 `reference`: Spearman of naslab's synflow/params/flops with NAS-Bench-Suite-Zero's stored scores
 (scores written by `naslab zerocost score --archs <suite-zero arch list>`).
 `realdata`: Spearman of each proxy with NAS-Bench-201's 200-epoch test accuracy, beside the values
@@ -167,6 +172,49 @@ def build_speed(n_archs: int, rounds: int = 5) -> None:
     print(f"speed-up {fresh / pooled:.2f}x; state dicts bit-equal on 50 cells: {same}")
 
 
+ALONE = ["naswot", "jacov", "epe_nas", "snip", "grad_norm", "plain", "fisher", "grasp"]
+
+
+def alone(n_archs: int, data: str, rounds: int, proxies: list[str]) -> None:
+    import os
+
+    import torch
+
+    from nas_core import spaces
+    from zerocost import context, score_network
+    from zerocost.scoring import build_seeded, get_batch
+
+    torch.set_num_threads(1)
+    sp = spaces.get("nb201")
+    rng = np.random.default_rng(0)
+    archs = [a for a in sp.sample(rng, 4 * n_archs) if a.ops.count(1) < 3][:n_archs]
+    x, y, k = get_batch(data, 64, 0)
+    nets = [build_seeded(a.ops, k, 0, sp.index(a)) for a in archs]
+    print(f"data {data}, batch {tuple(x.shape)}, {n_archs} archs, {rounds} alternating rounds")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
+    times: dict[tuple[str, bool], list[float]] = {}
+    same = True
+    for _ in range(rounds):
+        for p in proxies:
+            vals = {}
+            for old in (True, False):  # alternate, so both see the same machine state
+                context._COMPUTE_ALL = old
+                t0 = time.perf_counter()
+                vals[old] = [score_network(n, x, y, [p])[p].value for n in nets]
+                times.setdefault((p, old), []).append((time.perf_counter() - t0) / n_archs)
+            context._COMPUTE_ALL = False
+            same &= np.array_equal(vals[True], vals[False], equal_nan=True)
+    print(
+        "\n| proxy alone | old passes (every part), s/arch | new passes, s/arch | speed-up |"
+        "\n|---|---|---|---|"
+    )
+    for p in proxies:
+        o, n = np.median(times[(p, True)]), np.median(times[(p, False)])
+        print(f"| {p} | {o:.3f} | {n:.3f} | {o / n:.2f}x |")
+    print(f"\nvalues bit-equal old vs new on every arch and round: {same}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
 def _cpu() -> float:
     r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
@@ -317,6 +365,11 @@ def main() -> None:
     s.add_argument("--archs", type=int, default=6)
     s.add_argument("--parallel-archs", type=int, default=24)
     s.add_argument("--data", default=f"cifar10:{C10}" if C10.is_dir() else "digits")
+    al = sub.add_parser("alone")
+    al.add_argument("--archs", type=int, default=8)
+    al.add_argument("--rounds", type=int, default=3)
+    al.add_argument("--data", default=f"cifar10:{C10}" if C10.is_dir() else "digits")
+    al.add_argument("--proxies", default=",".join(ALONE))
     b = sub.add_parser("build")
     b.add_argument("--archs", type=int, default=300)
     r = sub.add_parser("reference")
@@ -332,6 +385,8 @@ def main() -> None:
     elif a.cmd == "parallel":
         parallel(a.archs, a.data)
         _peak_report()
+    elif a.cmd == "alone":
+        alone(a.archs, a.data, a.rounds, a.proxies.split(","))
     elif a.cmd == "build":
         build_speed(a.archs)
     elif a.cmd == "reference":

@@ -3,10 +3,17 @@
 Proxies that need the same computation ask the context for it and the first one pays:
 
 - `ce_pass()`: one forward + backward of the cross-entropy loss (train-mode BN, as in
-  NASLib/NAS-Bench-Suite-Zero), keeping weight gradients of every Conv2d/Linear and the
-  activation-times-gradient terms Fisher needs; shared by grad_norm, snip, plain, fisher, grasp.
-- `jacobian_pass()`: one forward with ReLU hooks (binary codes for NASWOT's kernel) + one backward of the summed output w.r.t. the input (the Jacobian for
-  jacov and epe_nas).
+  NASLib/NAS-Bench-Suite-Zero), keeping the weight gradients of every Conv2d/Linear; shared by
+  grad_norm, snip, plain, fisher, grasp. Fisher's activation-times-gradient terms (a hook on every
+  layer) are added only when fisher is requested.
+- `jacobian_pass()`: one forward + one backward of the summed output w.r.t. the input only (the
+  Jacobian for jacov and epe_nas; the weights are frozen for the pass, so no weight gradient is
+  computed). When naswot is also requested, the same forward collects the binary ReLU codes of
+  its kernel; naswot alone gets the kernel from a forward-only pass (`relu_kernel()`).
+
+Each pass computes only what the requested proxies read (`Context(requested=...)`, as
+`score_network` passes it); a context built without a request list computes every part. The
+skipped parts never change the others: the values are the same bit for bit.
 
 The context never changes global state: weights are not modified (proxies that must change them
 work on a copy), BN running statistics are restored by `restore()`, and random draws come from a
@@ -21,6 +28,16 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+#: The proxies that read each optional part of the shared passes.
+KERNEL_PROXIES = frozenset({"naswot"})
+JACOBIAN_PROXIES = frozenset({"jacov", "epe_nas"})
+FISHER_PROXIES = frozenset({"fisher"})
+
+#: Benchmark only (perf/bench_zerocost.py `alone`): True restores the passes that computed every
+#: part for any proxy (kernel and weight gradients in the Jacobian pass, Fisher's terms in the
+#: cross-entropy pass), to time the difference in one process.
+_COMPUTE_ALL = False
 
 
 def weight_layers(net: nn.Module) -> list[nn.Module]:
@@ -74,11 +91,21 @@ class Context:
             raise InvalidInputError("this proxy needs labels, but the batch has none")
         return self.y
 
-    # --- shared passes -------------------------------------------------------------------------
-    def ce_pass(self) -> dict[str, list[torch.Tensor]]:
-        return self.cached("ce", self._ce_pass)
+    def wants(self, names: frozenset[str]) -> bool:
+        """Whether any of `names` was requested (a context without a request list wants all)."""
+        return _COMPUTE_ALL or not self.requested or bool(self.requested & names)
 
-    def _ce_pass(self) -> dict[str, list[torch.Tensor]]:
+    # --- shared passes -------------------------------------------------------------------------
+    def ce_pass(self, fisher: bool = False) -> dict[str, Any]:
+        """Weights and weight gradients of every Conv2d/Linear; with `fisher` (or when fisher is
+        requested, so that one pass serves every proxy) also Fisher's per-layer terms, else
+        `"fisher"` is None."""
+        got = self._cache.get("ce")
+        if got is None or (fisher and got["fisher"] is None):
+            got = self._cache["ce"] = self._ce_pass(fisher or self.wants(FISHER_PROXIES))
+        return got
+
+    def _ce_pass(self, fisher: bool = True) -> dict[str, Any]:
         net = self.net
         net.train()
         net.zero_grad(set_to_none=True)
@@ -90,42 +117,55 @@ class Context:
                 out.retain_grad()
             acts[mod] = out
 
-        hooks = [m.register_forward_hook(keep) for m in layers]
+        hooks = [m.register_forward_hook(keep) for m in layers] if fisher else []
         try:
             loss = nn.functional.cross_entropy(net(self.x), self.labels())
             loss.backward()
         finally:
             for h in hooks:
                 h.remove()
-        weights, grads, fisher = [], [], []
+        weights, grads = [], []
+        terms: list[torch.Tensor] | None = [] if fisher else None
         for m in layers:
             w = m.weight.detach()
             g = m.weight.grad
             weights.append(w)
-            grads.append(torch.zeros_like(w) if g is None else g.detach().clone())
+            # zero_grad(set_to_none=True) below drops .grad without writing to it: no copy needed
+            grads.append(torch.zeros_like(w) if g is None else _keep(g.detach()))
+            if terms is None:
+                continue
             a = acts.get(m)
             if a is None or a.grad is None:
-                fisher.append(torch.zeros(()))
+                terms.append(torch.zeros(()))
                 continue
             ag = a.detach() * a.grad.detach()
             g_nk = ag.sum(dim=tuple(range(2, ag.dim()))) if ag.dim() > 2 else ag
             # Per output channel; NASLib then broadcasts each channel's value to every weight of
             # that channel before summing, i.e. weights it by the layer's fan-in.
-            fisher.append(0.5 * g_nk.pow(2).mean(0).sum() * w[0].numel())
+            terms.append(0.5 * g_nk.pow(2).mean(0).sum() * w[0].numel())
         net.zero_grad(set_to_none=True)
-        return {"weights": weights, "grads": grads, "fisher": fisher}
+        return {"weights": weights, "grads": grads, "fisher": terms}
 
-    def jacobian_pass(self) -> dict[str, Any]:
-        return self.cached("jac", self._jacobian_pass)
+    def jacobian_pass(self, kernel: bool = False) -> dict[str, Any]:
+        """The input Jacobian (n, inputs) of the summed output; with `kernel` (or when naswot is
+        requested) also NASWOT's kernel from the same forward, else `"K"` is None."""
+        got = self._cache.get("jac")
+        if got is None or (kernel and got["K"] is None):
+            got = self._cache["jac"] = self._jacobian_pass(
+                kernel=kernel or self.wants(KERNEL_PROXIES)
+            )
+        return got
 
     def relu_kernel(self) -> np.ndarray:
         """NASWOT's kernel: from the Jacobian pass when a Jacobian proxy is also requested,
         else from a cheaper forward-only pass."""
-        if "jac" in self._cache or self.requested & {"jacov", "epe_nas"}:
-            return self.jacobian_pass()["K"]
+        if "jac" in self._cache or self.requested & JACOBIAN_PROXIES:
+            return self.jacobian_pass(kernel=True)["K"]
         return self.cached("K", lambda: self._jacobian_pass(backward=False)["K"])
 
-    def _jacobian_pass(self, backward: bool = True) -> dict[str, Any]:
+    def _jacobian_pass(self, backward: bool = True, kernel: bool = True) -> dict[str, Any]:
+        """One train-mode forward; `kernel`: NASWOT's kernel from ReLU hooks; `backward`: the
+        input Jacobian, with every parameter frozen (only gradients w.r.t. the input)."""
         net = self.net
         net.train()
         n = self.x.shape[0]
@@ -159,18 +199,37 @@ class Context:
             if len(recent) > 4:
                 recent.pop(0)
 
-        hooks = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.ReLU)]
+        relus = [m for m in net.modules() if isinstance(m, nn.ReLU)] if kernel else []
+        hooks = [m.register_forward_hook(hook) for m in relus]
+        # The Jacobian needs gradients w.r.t. the input only: frozen weights skip every
+        # weight-gradient convolution (the input gradients are the same either way).
+        frozen = (
+            [p for p in net.parameters() if p.requires_grad]
+            if backward and not _COMPUTE_ALL
+            else []
+        )
         x = self.x.detach().clone().requires_grad_(backward)
         try:
+            for p in frozen:
+                p.requires_grad_(False)
             with torch.set_grad_enabled(backward):
                 out = net(x)
             if backward and out.requires_grad:  # False when the cell disconnects output from input
                 out.backward(torch.ones_like(out))
         finally:
+            for p in frozen:
+                p.requires_grad_(True)
             for h in hooks:
                 h.remove()
             recent.clear()
-        grad = x.grad if x.grad is not None else torch.zeros_like(x)
-        jac = grad.detach().reshape(n, -1).numpy().astype(np.float64)
+        jac = None
+        if backward:
+            grad = x.grad if x.grad is not None else torch.zeros_like(x)
+            jac = grad.detach().reshape(n, -1).numpy().astype(np.float64)
         net.zero_grad(set_to_none=True)
-        return {"K": K.numpy(), "jacobian": jac}
+        return {"K": K.numpy() if kernel else None, "jacobian": jac}
+
+
+def _keep(g: torch.Tensor) -> torch.Tensor:
+    """The gradient itself, or (for the old-path benchmark) a copy, as the passes used to keep."""
+    return g.clone() if _COMPUTE_ALL else g

@@ -16,4 +16,4 @@ from zerocost._registry import register
 @register("fisher", needs_labels=True, data_independent=False, needs_grad=True)
 def fisher(ctx) -> float:
     """Turner et al. 2020 (ICLR), Fisher; Abdelfattah et al. 2021 as a proxy."""
-    return float(sum(f.item() for f in ctx.ce_pass()["fisher"]))
+    return float(sum(f.item() for f in ctx.ce_pass(fisher=True)["fisher"]))
