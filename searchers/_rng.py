@@ -83,14 +83,29 @@ class BufferedIntegers:
             if excl == 1:
                 return [low] * n
             return self.sync().integers(low, high, size=n).tolist()
+        u, j = self._u, self._j
+        if j + n > self._n:  # block boundary: one draw at a time
+            return [low + self._one(excl) for _ in range(n)]
         out = []
-        for _ in range(n):  # _bounded, inlined: this is the hot path
-            if self._j >= self._n:
-                self._refill()
-            m = self._u[self._j] * excl
-            self._j += 1
-            out.append(low + ((m >> 32) if (m & _M32) >= excl else self._reject(m, excl)))
+        for _ in range(n):  # _one, inlined: this is the hot path
+            m = u[j] * excl
+            j += 1
+            if (m & _M32) < excl:
+                self._j = j
+                out.append(low + self._reject(m, excl))
+                u, j = self._u, self._j
+            else:
+                out.append(low + (m >> 32))
+        self._j = j
         return out
+
+    def _one(self, excl: int) -> int:
+        """One uniform integer in [0, excl), 1 < excl <= 2**32 - 1."""
+        if self._j >= self._n:
+            self._refill()
+        m = self._u[self._j] * excl
+        self._j += 1
+        return (m >> 32) if (m & _M32) >= excl else self._reject(m, excl)
 
     def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
                  endpoint: bool = False) -> Any:  # fmt: skip
@@ -100,12 +115,8 @@ class BufferedIntegers:
                 low, high = 0, low
             excl = high - low if type(high) is int else 0
             if 1 < excl <= _M32:
-                if size is None:  # one draw, inlined (spaces' `mutate` calls this per step)
-                    if self._j >= self._n:
-                        self._refill()
-                    m = self._u[self._j] * excl
-                    self._j += 1
-                    return low + ((m >> 32) if (m & _M32) >= excl else self._reject(m, excl))
+                if size is None:
+                    return low + self._one(excl)
                 if type(size) is int:
                     return np.array(self.integers_list(low, high, size), dtype=np.int64)
         return self.sync().integers(low, high, size=size, dtype=dtype, endpoint=endpoint)

@@ -170,10 +170,13 @@ def run_search(
         vals: list[Any] = []
         for a in proposals:
             asks += 1
-            c = key_memo.get(a)
-            if c is None:
-                c = key_memo[a] = key_of(a)
-            v = told.get(c)
+            # a proposal equal to a queried arch is a repeat whatever its key: key_of(a) == a
+            v = told.get(a)
+            if v is None:
+                c = key_memo.get(a)
+                if c is None:
+                    c = key_memo[a] = key_of(a)
+                v = told.get(c)
             if v is None:
                 try:
                     raw = query(c, metric, d)
@@ -202,7 +205,7 @@ def run_search(
                 streak += 1
             out.append(a)
             vals.append(v)
-            if len(keys) >= limit:
+            if streak == 0 and len(keys) >= limit:
                 stop = "budget"
                 break
             if asks >= max_asks or streak >= max_repeats:

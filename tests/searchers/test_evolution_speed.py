@@ -64,3 +64,33 @@ def test_buffered_integers_equal_numpys_draws_in_any_mix():
                 assert fast.integers(0, hi, size=2).tolist() == ref.integers(0, hi, size=2).tolist()
         fast.sync()
         assert fast.rng.bit_generator.state == ref.bit_generator.state
+
+
+def _outcome(space, arch):
+    try:
+        got = space.parse(arch)
+    except Exception as e:  # noqa: BLE001 - the outcome compared is the error's type
+        return type(e).__name__
+    return got, tuple(type(o) for o in got.ops), space.index(got)
+
+
+def test_nb201_skips_rechecking_only_the_very_object_it_checked():
+    """nb201 remembers Arch objects it checked by identity (a search passes the same objects
+    around); an equal object with NumPy, float or bool ops is still checked in full."""
+    from nas_core.arch import Arch
+    from nas_core.spaces.nb201 import NB201Space
+
+    ops = (1, 2, 3, 4, 0, 1)
+    odd = [
+        Arch("nb201", tuple(np.int64(o) for o in ops)),
+        Arch("nb201", tuple(float(o) for o in ops)),
+        Arch("nb201", (True, 2, 3, 4, 0, True)),
+        Arch("nb201", (1, 2, 3, 4, 0, 1.5)),
+    ]
+    fresh = [_outcome(NB201Space(), a) for a in odd]
+    space = NB201Space()
+    good = Arch("nb201", ops)
+    assert space.parse(good) is good and space.parse(good) is good  # second time: remembered
+    assert [_outcome(space, a) for a in odd] == fresh
+    child = space.mutate(good, np.random.default_rng(0))
+    assert space.parse(child) is child and space.index(child) == NB201Space().index(child)
