@@ -110,6 +110,10 @@ class BufferedIntegers:
     def integers(self, low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
                  endpoint: bool = False) -> Any:  # fmt: skip
         """`Generator.integers`; a Python int when `size` is None."""
+        if size is None and type(low) is int and dtype is np.int64 and not endpoint:
+            excl = low if high is None else (high - low if type(high) is int else 0)
+            if 1 < excl <= _M32:  # one draw: what a space's `mutate` asks for, every step
+                return (0 if high is None else low) + self._one(excl)
         if type(low) is int and dtype is np.int64 and not endpoint:
             if high is None:
                 low, high = 0, low

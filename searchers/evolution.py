@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from operator import itemgetter
 
 import numpy as np
 
@@ -20,9 +21,7 @@ from searchers._rng import BufferedIntegers
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
-
-def _value(member: tuple[float, Arch]) -> float:
-    return member[0]
+_value = itemgetter(0)  # a member's value: (value, arch)
 
 
 @register_searcher(
