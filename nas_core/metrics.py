@@ -5,6 +5,9 @@ Ranking metrics take `(y_true, y_pred)` as 1-d arrays (higher = better for both)
 float. SciPy does the statistics; NaNs in either array are an error (drop them first,
 knowingly). `pareto_mask` and `hypervolume` take an (n, k) array of objectives, all MAXIMISED,
 and ignore rows that are not finite (pymoo's non-dominated sorting and HV indicator).
+
+SciPy and pymoo are imported inside the functions: spawned study workers import this module for
+the Pareto helpers and must not pay for `scipy.stats` at start-up.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import stats
 
 from nas_core.errors import InvalidInputError, UnknownNameError
 
@@ -32,16 +34,22 @@ def _check(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def kendall_tau(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Kendall's tau-b (scipy.stats.kendalltau)."""
     t, p = _check(y_true, y_pred)
+    from scipy import stats
+
     return float(stats.kendalltau(t, p).statistic)
 
 
 def spearman_rho(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     t, p = _check(y_true, y_pred)
+    from scipy import stats
+
     return float(stats.spearmanr(t, p).statistic)
 
 
 def pearson_r(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     t, p = _check(y_true, y_pred)
+    from scipy import stats
+
     return float(stats.pearsonr(t, p).statistic)
 
 
@@ -49,6 +57,8 @@ def sparse_kendall_tau(y_true: np.ndarray, y_pred: np.ndarray, decimals: int = 1
     """Kendall tau after rounding y_true to `decimals` (NAS-Bench-301: differences in accuracy
     below 0.1 percentage points are noise, so tied pairs should not count)."""
     t, p = _check(y_true, y_pred)
+    from scipy import stats
+
     return float(stats.kendalltau(np.round(t, decimals), p).statistic)
 
 
@@ -107,6 +117,8 @@ def bootstrap_ci(
     (scipy.stats.bootstrap, paired resampling)."""
     t, p = _check(y_true, y_pred)
     point = metric(t, p)
+    from scipy import stats
+
     res = stats.bootstrap(
         (t, p),
         lambda a, b: metric(a, b),

@@ -278,7 +278,7 @@ runner = CliRunner()
         (["--seeds", "0"], "seeds must be >= 1"),
         (["--param", "re.popsize=3"], "unknown parameter 'popsize' of searcher 're'"),
         (["--param", "oops"], "SEARCHER.NAME=VALUE"),
-        (["--param", "tpe.engine=hyperopt"], "searcher 'tpe': unknown TPE engine 'hyperopt'"),
+        (["--param", "tpe.engine=hyperopt"], "unknown engine 'hyperopt' for searcher 'tpe'"),
         (["--param", "tpe.n_ei_candidates=48"], "n_ei_candidates=48 needs engine='optuna'"),
         (["--searchers", "nsga2", "--objectives", "baseline_accuracy"], "at least two"),
         (["--executor", "dask"], "unknown executor 'dask'"),

@@ -28,7 +28,7 @@ def test_execute_run_records_a_bad_run_instead_of_raising():
     task = replace(make_task(cfg, "tpe", 0), params={"engine": "hyperopt"})
     rec = execute_run(task)
     assert rec["status"] == "failed"
-    assert "unknown TPE engine 'hyperopt'" in rec["error"] and "rustuna" in rec["error"]
+    assert "unknown engine 'hyperopt' for searcher 'tpe'" in rec["error"] and "rustuna" in rec["error"]
 
 
 def test_a_worker_imports_neither_pandas_nor_scipy_stats_nor_torch():
