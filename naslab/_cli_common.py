@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -32,6 +33,8 @@ def friendly_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        shown = warnings.showwarning
+        warnings.showwarning = _one_line_warning
         try:
             return fn(*args, **kwargs)
         except NaslabError as e:
@@ -44,8 +47,18 @@ def friendly_errors(fn: F) -> F:
                 f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(EXIT_USAGE) from None
+        finally:
+            warnings.showwarning = shown
 
     return wrapper  # type: ignore[return-value]
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """A warning during a command (a damaged part set aside, a cache entry rebuilt) is one line
+    on stderr, not Python's file:line plus source line."""
+    err_console.print(
+        f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+    )
 
 
 def _default(o: Any) -> Any:
