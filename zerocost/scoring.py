@@ -149,7 +149,11 @@ def _score_chunk(chunk: Chunk):
         res = score_network(
             net, x, y, chunk.proxies, seed=arch_seed(chunk.seed, idx), keep_buffers=False
         )
-        row: dict[str, Any] = {"index": idx, "ops": ",".join(map(str, ops))}
+        row: dict[str, Any] = {
+            "space": chunk.space,
+            "index": idx,
+            "ops": ",".join(map(str, ops)),
+        }
         bad = []
         for name, r in res.items():
             row[name] = r.value
@@ -170,7 +174,7 @@ def _score_chunk(chunk: Chunk):
 
 
 #: Columns of a scores table that are not proxy values (besides the `<proxy>_seconds` timings).
-META_COLUMNS = frozenset({"index", "ops", "status", "build_seconds", "worker_peak_rss_mb"})
+META_COLUMNS = frozenset({"space", "index", "ops", "status", "build_seconds", "worker_peak_rss_mb"})
 
 
 def proxy_columns(columns) -> list[str]:
