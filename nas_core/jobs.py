@@ -269,6 +269,25 @@ class OutputDir:
                 del _HELD[key]
                 entry[0].close()  # closing the file releases the flock
 
+    def check(self, fresh: bool = False) -> None:
+        """The checks of `open` (ownership, a busy folder, outputs that are not naslab's) without
+        claiming anything, so a CLI can fail with one line before it draws a progress bar."""
+        marker = self._check_ownership()
+        if marker is None or str(self.path.resolve()) in _HELD:
+            return
+        if (self.path / LOCK).exists():
+            import fcntl
+
+            with open(self.path / LOCK) as f:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise OutputBusyError(self._busy_message(f.read())) from None
+                except OSError:
+                    pass  # no locks on this file system: `open` warns
+        if not fresh:
+            self._check_outputs(marker)
+
     @contextlib.contextmanager
     def open(self, fresh: bool = False) -> Iterator[OutputDir]:
         """Check, claim and lock the folder for the duration of the `with` block; `fresh` first

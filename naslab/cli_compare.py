@@ -100,7 +100,14 @@ def compare(
         TimeRemainingColumn,
     )
 
-    from naslab.compare import StudyConfig, check_executor, resolve, run_study, summary_rows
+    from naslab.compare import (
+        StudyConfig,
+        check_executor,
+        output_dir,
+        resolve,
+        run_study,
+        summary_rows,
+    )
 
     config = StudyConfig(
         bench=bench,
@@ -120,6 +127,7 @@ def compare(
     check_executor(executor, workers)
     resolved, _ = resolve(config)
     out = out or Path(f"compare-{resolved.bench}-{resolved.dataset}")
+    output_dir(out).check(fresh)  # a folder naslab may not use: one line, before the progress bar
     progress = Progress(
         TextColumn("[bold]runs"),
         BarColumn(),

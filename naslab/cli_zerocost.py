@@ -70,7 +70,7 @@ def score(
     from nas_core.errors import InvalidInputError, JobFailedError
     from naslab._cli_common import err_console
     from zerocost import parse_names
-    from zerocost.runner import run_scoring, select_archs
+    from zerocost.runner import check_output, run_scoring, select_archs
 
     if space != "nb201":
         spaces.get(space)  # unknown name -> suggestion
@@ -85,6 +85,7 @@ def score(
     from zerocost.scoring import get_batch
 
     get_batch(data, batch_size, seed)  # bad data or image size: one line, before any progress
+    check_output(out)  # a folder, a file naslab did not write, a busy run: the same
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -63,8 +63,7 @@ def run_scoring(
         raise InvalidInputError(f"threads must be >= 0, got {threads}")
     settings = {"proxies": names, "data": data, "batch_size": batch_size, "seed": seed}
     out = Path(out)
-    if out.is_dir():
-        raise OutputDirError(f"--out {out} is a folder; give the path of a .parquet file")
+    check_output(out)
     od = output_dir(out)
     with od.open():
         old = od.read_json("run.json")  # a garbled one is set aside (with a warning)
@@ -141,6 +140,15 @@ def run_scoring(
             write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
             od.record()
         return table
+
+
+def check_output(out: str | Path) -> None:
+    """Fail before any work if `out` cannot be written: a folder, an existing file this run did
+    not write, or a parts folder another process is writing to."""
+    out = Path(out)
+    if out.is_dir():
+        raise OutputDirError(f"--out {out} is a folder; give the path of a .parquet file")
+    output_dir(out).check()
 
 
 def output_dir(out: str | Path) -> OutputDir:

@@ -70,6 +70,8 @@ def test_a_second_writer_is_refused_and_a_dead_ones_lock_is_free(tmp_path):
             _enter(_od(out))
         with pytest.raises(OutputBusyError):  # --fresh waits for the lock too: nothing deleted
             _enter(_od(out), fresh=True)
+        with pytest.raises(OutputBusyError, match=f"pid {p.pid}"):  # the CLIs' early check
+            _od(out).check()
         assert (out / "log").is_dir()
     finally:
         p.kill()  # SIGKILL: no cleanup runs, yet the kernel drops the flock
@@ -117,6 +119,9 @@ def test_fresh_deletes_only_our_files_and_a_users_report_needs_fresh(tmp_path):
     with pytest.raises(OutputDirError, match="report.md was not written by naslab"), od.open():
         pass
     assert (out / "report.md").read_text() == "# edited by the user\n"
+    with pytest.raises(OutputDirError, match="report.md was not written by naslab"):
+        od.check()
+    od.check(fresh=True)
     with od.open(fresh=True):
         pass
     assert not (out / "log").exists() and not (out / "settings.json").exists()

@@ -293,6 +293,14 @@ def test_cli_bad_input_is_one_clear_line(tmp_path, args, message):
         assert "Valid:" in lines[0]
 
 
+def test_cli_refuses_an_output_folder_that_is_not_ours_in_one_line(tmp_path):
+    (tmp_path / "thesis.tex").write_text("x")
+    r = runner.invoke(app, ["compare", "--seeds", "1", "--out", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "not a naslab compare output (it holds thesis.tex)" in lines[0]
+
+
 def test_cli_json_summary(tmp_path):
     r = runner.invoke(
         app,

@@ -66,6 +66,10 @@ def test_output_guarantees_of_the_job_runner(tmp_path, monkeypatch):
     mine.write_bytes(b"a user's file")
     with pytest.raises(OutputDirError, match="mine.parquet was not written by naslab"):
         _run(mine, archs)
+    from zerocost.runner import check_output
+
+    with pytest.raises(OutputDirError, match="mine.parquet was not written by naslab"):
+        check_output(mine)  # what the CLI calls before its progress bar
     assert mine.read_bytes() == b"a user's file"
     with pytest.raises(OutputDirError, match="is a folder"):
         _run(tmp_path, archs)
