@@ -183,7 +183,7 @@ class ProcessExecutor(Executor):
         for p in procs:
             if p.is_alive():
                 p.terminate()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
         for p in procs:
             p.join(timeout=5)
 
@@ -278,8 +278,12 @@ class ProcessExecutor(Executor):
         if self._inflight:  # interrupted: do not wait for the tasks in flight
             self._inflight.clear()
             self._kill_pool()
-        else:  # idle workers exit on their own as soon as they read the shutdown sentinel
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            # Wait for the workers to exit: a worker still starting when the parent exits dies
+            # with a traceback (its start-up pickles refer to the parent's semaphores), and a
+            # command should not return before its processes are gone. Idle workers exit as soon
+            # as they read the shutdown sentinel.
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RayExecutor(Executor):

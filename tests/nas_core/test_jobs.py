@@ -243,6 +243,24 @@ def test_a_pool_that_cannot_start_is_one_clear_error_not_a_retry_loop(tmp_path):
     assert r.returncode != 0 and "die while starting" in r.stderr
 
 
+def test_a_short_job_ends_after_its_workers_and_prints_nothing_else(tmp_path):
+    """One quick task on 2 workers: the second worker may still be starting when the job ends.
+    The command must wait for it rather than exit and leave it to die with a traceback."""
+    script = tmp_path / "short.py"
+    script.write_text(
+        "import multiprocessing\n"
+        "from nas_core.jobs import run_tasks\n"
+        "if __name__ == '__main__':\n"
+        "    rep = run_tasks(abs, [-3], log=None, to_rows=lambda t, r: None, workers=2)\n"
+        "    print(rep.finished, len(multiprocessing.active_children()))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, str(script)], env=ENV, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0 and r.stdout.split() == ["1", "0"], (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr, r.stderr
+
+
 def test_workers_that_always_die_stop_the_job_instead_of_spinning():
     """Every task kills its worker (os._exit): a few tasks are tried alone, then the rest are
     reported as not run, rather than one pool restart per task."""
