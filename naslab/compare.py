@@ -153,7 +153,9 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         try:  # a bad value: one clear error now, rather than every run failing on it
             make_searcher(s, bench.space, 0, p, len(objectives))
         except (NaslabError, TypeError, ValueError) as e:
-            raise InvalidInputError(f"--param of searcher {s!r}: {e}") from None
+            said = str(e)  # registry errors already name the searcher
+            where = "" if f"searcher {s!r}" in said else f" of searcher {s!r}"
+            raise InvalidInputError(f"--param{where}: {said}") from None
     resolved = StudyConfig(
         **{
             **asdict(config),
