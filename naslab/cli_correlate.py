@@ -71,6 +71,7 @@ def predictors_cmd(
         seed=seed,
         n_threads=threads,
     )
+    C.check_predictor_specs(study.predictors)  # before --out is created or locked
     # one writer per --out, for the study and its report (nas_core.jobs)
     with C.predictor_output_dir(out).open():
         failures: list[str] = []

@@ -277,6 +277,16 @@ def run_predictor_task(task: PredictorTask) -> dict[str, Any]:
     }
 
 
+def check_predictor_specs(specs: Sequence[str]) -> None:
+    """Build every predictor spec once, so a bad name or parameter is one clear error before any
+    output folder is touched."""
+    import predictors
+
+    for spec in specs:
+        name, params = parse_spec(spec)
+        predictors.create(name, **{k: v for k, v in params.items() if k != "seed"})
+
+
 def run_predictor_study(
     study: PredictorStudy,
     out: str | Path,
@@ -292,11 +302,7 @@ def run_predictor_study(
     appended as they finish (every 25 results or 15 s, and on Ctrl-C), and a task whose worker
     died is retried once. A failed task is not logged (a rerun retries it); `on_result(result,
     k, n)` sees every result, failures as exceptions. `fresh` discards the study in `out`."""
-    import predictors
-
-    for spec in study.predictors:
-        name, params = parse_spec(spec)
-        predictors.create(name, **{k: v for k, v in params.items() if k != "seed"})
+    check_predictor_specs(study.predictors)
     idx, _y, _f, _space, dropped = load_pool(study.source)
     too_big = [n for n in study.train_sizes if n > len(idx) - 2]
     if too_big:

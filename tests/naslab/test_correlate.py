@@ -156,3 +156,12 @@ def test_predictor_study_output_folder_guarantees(tmp_path):
         again = C.run_predictor_study(_study(trials=1), out)
     assert again.equals(rows)  # nothing recomputed: the results were kept
     assert (out / ".damaged" / "config.json").exists()
+
+
+def test_cli_a_bad_predictor_spec_touches_no_output_folder(tmp_path):
+    out = tmp_path / "study"
+    r = runner.invoke(
+        app, ["correlate", "predictors", "--predictors", "xgb[n_estimators=-5]", "--out", str(out)]
+    )
+    assert r.exit_code == 2 and "n_estimators must be an integer in [1, 100000]" in r.output
+    assert not out.exists()
