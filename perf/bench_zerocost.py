@@ -14,7 +14,7 @@ that recycles them, alternating in one process, same archs and seeds, checked bi
 `alone`: seconds per arch of each shared-pass proxy scored alone, the passes that compute only
 what the requested proxies read against the old ones that computed every part
 (`zerocost.context._COMPUTE_ALL`), alternating in one process on the same archs and networks,
-values checked bit-equal.
+values checked bit-equal. naswot alone runs the same pass both ways: its ratio is the noise.
 `reference`: Spearman of naslab's synflow/params/flops with NAS-Bench-Suite-Zero's stored scores
 (scores written by `naslab zerocost score --archs <suite-zero arch list>`).
 `realdata`: Spearman of each proxy with NAS-Bench-201's 200-epoch test accuracy, beside the values
@@ -194,10 +194,11 @@ def alone(n_archs: int, data: str, rounds: int, proxies: list[str]) -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
     times: dict[tuple[str, bool], list[float]] = {}
     same = True
-    for _ in range(rounds):
+    for r in range(rounds):
         for p in proxies:
             vals = {}
-            for old in (True, False):  # alternate, so both see the same machine state
+            # alternate, and swap which goes first each round: both see the same machine state
+            for old in (True, False) if r % 2 == 0 else (False, True):
                 context._COMPUTE_ALL = old
                 t0 = time.perf_counter()
                 vals[old] = [score_network(n, x, y, [p])[p].value for n in nets]
