@@ -15,13 +15,10 @@ rebuilt from its source, with a `CacheRebuiltWarning`, instead of serving wrong 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import os
-import shutil
 import stat
-import tempfile
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -157,8 +154,21 @@ def file_fingerprint(path: str | Path) -> str:
     return digest
 
 
+def _sha256() -> Any:
+    """A SHA-256 hasher. A cache hit hashes only its key: the stand-alone SHA-256 module spares
+    it `hashlib`, which loads OpenSSL (same digest)."""
+    try:
+        from _sha2 import sha256  # Python >= 3.12
+    except ImportError:
+        try:
+            from _sha256 import sha256
+        except ImportError:
+            from hashlib import sha256
+    return sha256()
+
+
 def _hash_file(p: Path, st: os.stat_result) -> str:
-    h = hashlib.sha256()
+    h = _sha256()
     h.update(str(st.st_size).encode())
     with open(p, "rb") as f:
         if st.st_size <= _FULL_HASH_LIMIT:
@@ -175,7 +185,7 @@ def _hash_file(p: Path, st: os.stat_result) -> str:
 def cache_key(
     kind: str, version: int, sources: Sequence[str | Path], options: dict[str, Any]
 ) -> str:
-    h = hashlib.sha256()
+    h = _sha256()
     h.update(
         json.dumps(
             {"kind": kind, "version": version, "options": options}, sort_keys=True, default=str
@@ -201,6 +211,7 @@ def cached_store(
     options = options or {}
     root = naslab_home() / "cache" / kind
     final = root / cache_key(kind, version, sources, options)
+    stale = False
     if (final / TableStore.META).exists():
         problem = verify(final)
         if problem is None:
@@ -213,6 +224,11 @@ def cached_store(
             CacheRebuiltWarning,
             stacklevel=3,
         )
+        stale = True
+    import shutil  # only here, on a miss: a cache hit needs neither these nor what they import
+    import tempfile
+
+    if stale:
         shutil.rmtree(final, ignore_errors=True)
     store = build()
     root.mkdir(parents=True, exist_ok=True)

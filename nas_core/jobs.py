@@ -361,6 +361,7 @@ class JobReport:
     failed: list[tuple[Any, str]] = field(default_factory=list)  # (task, error)
     written: int = 0  # results appended to the log
     restarts: int = 0  # process pools restarted after a worker died
+    workers_started: int = 0  # pool worker processes started (0: every task ran inline)
     wall_s: float = 0.0
 
     def summary_line(self, noun: str = "tasks", of: int | None = None) -> str:
@@ -409,6 +410,7 @@ def run_tasks(
     retries: int = 1,
     on_result: Callable[[T, Any], None] | None = None,
     faults: Faults | None = None,
+    pool: str = "always",
 ) -> JobReport:
     """Run `fn` on every task and append `to_rows(task, result)` to `log` as results arrive.
 
@@ -417,7 +419,13 @@ def run_tasks(
     next time). `error_of(result)` says whether a result is a failure (an error string) or not
     (None); by default exceptions are failures. Results are appended at most `flush_s` seconds
     (or `flush_rows` results) after they arrive, and always before this returns or an interrupt
-    propagates. `on_result(task, result)` is called for every result (progress bars)."""
+    propagates. `on_result(task, result)` is called for every result (progress bars).
+
+    `pool` (local executor, workers > 1): "always" runs every task in a process pool, "never"
+    inline, "auto" inline until the tasks show that the pool pays for its start-up
+    (`nas_core.parallel.AutoExecutor`): a job of a few cheap tasks then never starts one. Never
+    more workers are started than there are tasks. Guarantee 3 holds for the tasks a pool runs:
+    a job whose tasks may kill their process should keep "always"."""
     faults = Faults.from_env() if faults is None else faults
     report = JobReport(total=len(tasks))
     if not tasks:
@@ -434,7 +442,15 @@ def run_tasks(
         buffer.clear()
         buffered = 0
 
-    ex = make_executor(executor, workers=workers, address=address, retries=retries, faults=faults)
+    ex = make_executor(
+        executor,
+        workers=workers,
+        address=address,
+        retries=retries,
+        faults=faults,
+        pool=pool,
+        tasks=len(tasks),
+    )
     last = time.monotonic()
     try:
         with _sigterm_as_interrupt():
@@ -467,5 +483,6 @@ def run_tasks(
                     flush()
     finally:
         report.restarts = getattr(ex, "restarts", 0)
+        report.workers_started = ex.workers_started
         report.wall_s = time.perf_counter() - t0
     return report

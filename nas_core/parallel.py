@@ -1,6 +1,7 @@
 """Executors: one interface for running independent tasks, locally or on Ray.
 
-`make_executor("local", workers=2)` uses a process pool (or runs inline with workers=1);
+`make_executor("local", workers=2)` uses a process pool (or runs inline with workers=1; with
+`pool="auto"`, inline until the tasks show the pool pays for its start-up, see `AutoExecutor`);
 `make_executor("ray", address=None)` uses Ray (the `ray` extra), a local instance by default or a
 cluster at `address`. `executor.map_unordered(fn, tasks)` yields `(task, result_or_exception)` as
 each task finishes, so callers can write results to disk as they arrive. `fn` must be a picklable
@@ -37,7 +38,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError
+from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 
 #: Environment variable read by `Faults.from_env`.
 FAULT_ENV = "NASLAB_FAULT"
@@ -130,6 +131,8 @@ def _call(fn: Callable[[Any], Any], task: Any, die: bool) -> Any:
 
 # ---------------------------------------------------------------------------------------------
 class Executor:
+    workers_started = 0  # worker processes this executor started (0: ran inline)
+
     def map_unordered(
         self, fn: Callable[[Any], Any], tasks: Iterable[Any]
     ) -> Iterator[tuple[Any, Any]]:
@@ -158,7 +161,7 @@ class ProcessExecutor(Executor):
     """A spawn process pool that survives dead workers (see the module docstring)."""
 
     def __init__(self, workers: int, retries: int = 1, faults: Faults | None = None):
-        self.workers = workers
+        self.workers = self.workers_started = workers
         self.retries = retries
         self.faults = faults or Faults()
         self.restarts = 0
@@ -286,6 +289,75 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Wall seconds a spawned pool takes before its first result: each worker imports the task's
+#: module and its dependencies (about 0.6 s for a study's runs); workers start side by side.
+POOL_START_S = 0.6
+
+POOL_CHOICES = ("auto", "always", "never")
+
+
+class AutoExecutor(Executor):
+    """Runs tasks inline until they show the job is worth a process pool, then pools the rest.
+
+    After each inline task it estimates the remaining work (mean task time so far x tasks left);
+    once `w` workers would save more than `start_s` (remaining x (1 - 1/w) > start_s), the
+    remaining tasks go to a `ProcessExecutor` of `w = min(workers, tasks left)`. A job that is
+    cheaper than a pool's start-up never starts one. Tasks that run inline have no worker to lose,
+    so a job whose tasks may kill their process (native code, out of memory) should use a pool
+    from the start; worker fault injection (`Faults.kill_worker_at`) always gets one."""
+
+    def __init__(
+        self,
+        workers: int,
+        retries: int = 1,
+        faults: Faults | None = None,
+        start_s: float | None = None,
+    ):
+        self.workers = workers
+        self.retries = retries
+        self.faults = faults or Faults()
+        self.start_s = POOL_START_S if start_s is None else start_s
+        self.inline = 0  # tasks run in this process
+        self.pool: ProcessExecutor | None = None
+
+    @property
+    def restarts(self) -> int:
+        return self.pool.restarts if self.pool is not None else 0
+
+    @property
+    def workers_started(self) -> int:
+        return self.pool.workers if self.pool is not None else 0
+
+    def _worth_a_pool(self, spent: float, left: int) -> bool:
+        w = min(self.workers, left)
+        if w < 2 or self.inline == 0:
+            return False
+        remaining = spent / self.inline * left
+        return remaining * (1 - 1 / w) > self.start_s
+
+    def map_unordered(self, fn, tasks):
+        queue = deque(tasks)
+        spent = 0.0
+        if not self.faults.kill_worker_at:  # worker faults need workers
+            while queue and not self._worth_a_pool(spent, len(queue)):
+                t = queue.popleft()
+                t0 = time.perf_counter()
+                try:
+                    res = fn(t)
+                except Exception as e:  # returned, see module docstring
+                    res = e
+                spent += time.perf_counter() - t0
+                self.inline += 1
+                yield t, res
+        if queue:
+            self.pool = ProcessExecutor(min(self.workers, len(queue)), self.retries, self.faults)
+            yield from self.pool.map_unordered(fn, queue)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
 class RayExecutor(Executor):
     def __init__(self, address: str | None = None, workers: int | None = None):
         try:
@@ -325,12 +397,23 @@ def make_executor(
     *,
     retries: int = 1,
     faults: Faults | None = None,
+    pool: str = "always",
+    tasks: int | None = None,
 ) -> Executor:
-    """`retries`: how many times a task whose worker died is rerun (process pools)."""
+    """`retries`: how many times a task whose worker died is rerun (process pools). `pool` (local
+    executor with workers > 1): "always" a process pool, "never" inline, "auto" inline until the
+    tasks show a pool pays for its start-up (`AutoExecutor`). `tasks`, when known: no more workers
+    are started than there are tasks."""
     if workers < 1:
         raise InvalidInputError(f"workers must be >= 1, got {workers}")
+    check_name("pool", pool, list(POOL_CHOICES))
     if kind == "local":
-        return InlineExecutor() if workers == 1 else ProcessExecutor(workers, retries, faults)
+        if workers == 1 or pool == "never":
+            return InlineExecutor()
+        workers = min(workers, max(tasks, 1)) if tasks is not None else workers
+        if pool == "auto":
+            return AutoExecutor(workers, retries, faults)
+        return ProcessExecutor(workers, retries, faults)
     if kind == "ray":
         return RayExecutor(address, workers)
     raise UnknownNameError("executor", kind, ["local", "ray"])

@@ -80,6 +80,12 @@ def compare(
         None, "--workers", "-w", help="Parallel runs [default: CPU cores, at most 8]."
     ),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    pool: str = typer.Option(
+        "auto",
+        "--pool",
+        help="auto: start inline, move to the worker pool once the runs show it pays for its "
+        "start-up; always: the pool from the start; never: inline (local executor).",
+    ),
     ray_address: str = typer.Option(
         None, "--ray-address", help="Ray cluster address (with --executor ray)."
     ),
@@ -124,7 +130,7 @@ def compare(
         params=_params(param),
     )
     workers = workers or _default_workers()
-    check_executor(executor, workers)
+    check_executor(executor, workers, pool)
     resolved, _ = resolve(config)
     out = out or Path(f"compare-{resolved.bench}-{resolved.dataset}")
     output_dir(out).check(fresh)  # a folder naslab may not use: one line, before the progress bar
@@ -153,6 +159,7 @@ def compare(
                 address=ray_address,
                 fresh=fresh,
                 on_progress=on_progress,
+                pool=pool,
             )
     except KeyboardInterrupt:
         err_console.print(

@@ -285,6 +285,7 @@ def run_study(
     fresh: bool = False,
     flush_s: float = 0.5,
     on_progress: Callable[[int, int], None] | None = None,
+    pool: str = "auto",
 ) -> dict[str, Any]:
     """Run every missing (searcher, seed) of `config` into `out`, then rebuild the tables, plots and
     report from the log. Returns the summary (what `--json` prints).
@@ -292,8 +293,12 @@ def run_study(
     Finished runs are appended to the log at most `flush_s` seconds after they finish, and always
     before this function returns or an interrupt (Ctrl-C) propagates, so an interrupted study
     loses only the runs in flight. `on_progress(done, total)` is called as runs finish.
+
+    `pool` ("auto", "always", "never"; local executor, workers > 1): by default the runs start
+    inline and move to a process pool only once they show it pays for its start-up, so a small
+    study never waits for workers it cannot use (`nas_core.parallel.AutoExecutor`).
     """
-    check_executor(executor, workers)
+    check_executor(executor, workers, pool)
     config, bench = resolve(config)
     od = output_dir(out)
     with od.open(fresh=fresh):
@@ -329,6 +334,7 @@ def run_study(
             address=address,
             flush_s=flush_s,
             on_result=on_result,
+            pool=pool,
         )
         with guard_writes(od.path):
             try:
@@ -338,14 +344,16 @@ def run_study(
     summary["wall_s_this_invocation"] = job.wall_s
     summary["runs_run_this_invocation"] = len(tasks)
     summary["worker_restarts_this_invocation"] = job.restarts
+    summary["workers_started_this_invocation"] = job.workers_started
     return summary
 
 
-def check_executor(executor: str, workers: int) -> None:
-    """Fail before any work starts on an unknown executor or a bad worker count."""
+def check_executor(executor: str, workers: int, pool: str = "auto") -> None:
+    """Fail before any work starts on an unknown executor, a bad worker count or pool choice."""
     check_name("executor", executor, ["local", "ray"])
     if workers < 1:
         raise InvalidInputError(f"workers must be >= 1, got {workers}")
+    check_name("pool", pool, ["auto", "always", "never"])
 
 
 def _ok_runs(log: ResultLog) -> set[tuple]:
@@ -469,12 +477,24 @@ def study_optimum(
     return float(np.nanmax(vals) if hib else np.nanmin(vals))
 
 
+def _average_ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks along each row, ties sharing their mean rank: scipy.stats.rankdata(a, axis=1) with
+    its default method (exact: the ranks are halves), without importing scipy.stats."""
+    out = np.empty(a.shape, dtype=float)
+    for i, row in enumerate(a):
+        order = np.argsort(row, kind="mergesort")
+        ordered = row[order]
+        new = np.r_[True, ordered[1:] != ordered[:-1]]
+        starts = np.r_[np.flatnonzero(new), len(row)]
+        group = np.cumsum(new) - 1
+        out[i, order] = 0.5 * (starts[group] + starts[group + 1] + 1)
+    return out
+
+
 def summarize(
     config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, runs: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The per-searcher summary table and the JSON-able summary (see the module docstring)."""
-    from scipy import stats
-
     d = config.dataset
     rm = config.report_metric
     hib = bench.metric_info(rm, d).higher_is_better
@@ -489,7 +509,7 @@ def summarize(
     if present:
         table = pd.concat({s: best[s][final] for s in present}, axis=1).dropna()
         if len(table):
-            r = stats.rankdata(-table.to_numpy() if hib else table.to_numpy(), axis=1)
+            r = _average_ranks(-table.to_numpy() if hib else table.to_numpy())
             ranks = dict(zip(present, r.mean(axis=0), strict=True))
     mo = len(config.objectives) > 1
     if mo:
@@ -513,7 +533,7 @@ def summarize(
                 v = b[q].dropna().to_numpy()
                 mean = float(v.mean()) if len(v) else np.nan
                 std = float(v.std(ddof=1)) if len(v) > 1 else 0.0
-                sem = float(stats.sem(v)) if len(v) > 1 else 0.0
+                sem = float(np.std(v, ddof=1) / len(v) ** 0.5) if len(v) > 1 else 0.0  # stats.sem
                 entry[f"best@{q}_mean"], entry[f"best@{q}_std"], entry[f"best@{q}_sem"] = (
                     mean,
                     std,
@@ -529,6 +549,8 @@ def summarize(
                 pair = pd.concat([b[final], best["rs"][final]], axis=1, keys=["s", "rs"]).dropna()
                 diff = pair["s"] - pair["rs"]
                 if len(pair) and np.any(diff != 0):
+                    from scipy import stats  # here: the import is most of a small study's summary
+
                     w = stats.wilcoxon(pair["s"], pair["rs"])
                     p = float(w.pvalue)
                 else:
@@ -597,13 +619,18 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
     """best-so-far vs queries and vs simulated time (mean, 95% CI band), and Pareto fronts."""
     import warnings
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     if traj.empty:
         return []
+    # Figures on the Agg canvas directly: pyplot (its backend machinery and figure manager) is
+    # not needed to write PNG files, and is most of matplotlib's import time.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def subplots(figsize: tuple[float, float]) -> tuple[Any, Any]:
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots()
+
     files = []
     rm, d = config.report_metric, config.dataset
     optimum = study_optimum(config, bench, rm, d)
@@ -625,7 +652,7 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # nan-means over not-yet-started runs
         for key, (col, grid, xlabel) in grids.items():
-            fig, ax = plt.subplots(figsize=(6.4, 4.2))
+            fig, ax = subplots(figsize=(6.4, 4.2))
             for s, mat in _curves(traj, col, grid).items():
                 _band(ax, grid, mat, f"{s} ({mat.shape[0]} runs)")
             if optimum is not None:  # an open space has no optimum to draw
@@ -644,14 +671,13 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
             fig.tight_layout()
             name = f"best_vs_{key}.png"
             fig.savefig(out / name, dpi=110)
-            plt.close(fig)
             files.append(name)
     if len(config.objectives) > 1:
         from searchers.nsga2 import hypervolume, pareto_mask
 
         norm, _, true_front = _normaliser(bench, d, config.objectives, traj)
         m1, m2 = config.objectives[:2]
-        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+        fig, ax = subplots(figsize=(6.4, 4.6))
         if true_front is not None:  # unknown over an open space
             order = np.argsort(true_front[:, 0])
             ax.plot(
@@ -674,7 +700,6 @@ def make_plots(config: StudyConfig, bench: Benchmark, traj: pd.DataFrame, out: P
         ax.grid(alpha=0.3)
         fig.tight_layout()
         fig.savefig(out / "pareto.png", dpi=110)
-        plt.close(fig)
         files.append("pareto.png")
     return files
 

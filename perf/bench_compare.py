@@ -2,9 +2,10 @@
 2 local workers and on local Ray. Each configuration runs into a fresh directory (no resume).
 
 Run: `python perf/bench_compare.py [--searchers rs,re,ls,reinforce,tpe] [--seeds 100]
-[--budget 300] [--ray] [--tpe-engine rustuna|optuna]`. Prints one line per configuration (the
-whole study, and its runs phase, the part the workers share) and the 1 -> 2 worker speed-up of
-both. `--tpe-engine optuna` times the study with Optuna's own TPE, the baseline for Rustuna's.
+[--budget 300] [--ray] [--tpe-engine rustuna|optuna] [--pool auto|always]`. Prints one line per
+configuration (the whole study, its runs phase, the part the workers share, and the workers it
+started: `--pool auto`, the default, runs a study too small for a pool inline) and the 1 -> 2
+worker speed-up of both. `--tpe-engine optuna` times the study with Optuna's own TPE, the baseline for Rustuna's.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from pathlib import Path
 from naslab.compare import StudyConfig, run_study
 
 
-def timed(cfg: StudyConfig, executor: str, workers: int) -> tuple[float, float]:
+def timed(cfg: StudyConfig, executor: str, workers: int, pool: str) -> tuple[float, float, int]:
     """(whole study, runs phase) wall seconds; the runs phase is what the workers share, the rest
-    (settings, summary, plots, report) runs once in the parent."""
+    (settings, summary, plots, report) runs once in the parent; and the workers started."""
     out = Path(tempfile.mkdtemp(prefix="bench_compare_"))
     try:
         t = time.perf_counter()
-        s = run_study(cfg, out, executor=executor, workers=workers)
+        s = run_study(cfg, out, executor=executor, workers=workers, pool=pool)
         wall = time.perf_counter() - t
         assert s["runs"]["ok"] == len(cfg.searchers) * cfg.seeds, s["runs"]
-        return wall, s["wall_s_this_invocation"]
+        return wall, s["wall_s_this_invocation"], s["workers_started_this_invocation"]
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -41,6 +42,7 @@ def main() -> None:
     ap.add_argument(
         "--tpe-engine", default="rustuna", help="TPE's engine: rustuna (default) or optuna"
     )
+    ap.add_argument("--pool", default="auto", help="auto (default) or always")
     args = ap.parse_args()
     cfg = StudyConfig(
         searchers=tuple(args.searchers.split(",")),
@@ -51,16 +53,17 @@ def main() -> None:
     runs = len(cfg.searchers) * cfg.seeds
     print(
         f"study: {args.searchers} x {args.seeds} seeds x {args.budget} queries ({runs} runs), "
-        f"TPE engine {args.tpe_engine}"
+        f"TPE engine {args.tpe_engine}, pool {args.pool}"
     )
     results = {}
     plan = [("local", 1), ("local", 2)] + ([("ray", 2)] if args.ray else [])
     for executor, workers in plan:
-        wall, runs_wall = timed(cfg, executor, workers)
+        wall, runs_wall, started = timed(cfg, executor, workers, args.pool)
         results[(executor, workers)] = wall, runs_wall
         print(
-            f"{executor:6s} workers={workers}: {wall:7.1f} s in all, runs phase {runs_wall:6.1f} s "
-            f"(the rest: summary, plots, report, once)"
+            f"{executor:6s} workers={workers}: {wall:7.2f} s in all, runs phase {runs_wall:6.2f} s "
+            f"(the rest: summary, plots, report, once); {started} worker processes started",
+            flush=True,
         )
     (one, one_runs), (two, two_runs) = results[("local", 1)], results[("local", 2)]
     print(

@@ -391,3 +391,65 @@ def test_unwritable_folders_are_one_clear_error(tmp_path, code, why):
         raise OSError(code, os.strerror(code))
     with pytest.raises(OSError, match="other"), guard_writes(tmp_path):  # not ours to explain
         raise OSError(errno.EIO, "other")
+
+
+# -- the pool decision -----------------------------------------------------------------------
+def _nap_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_pool_auto_runs_a_job_cheaper_than_the_pool_inline():
+    from nas_core.parallel import AutoExecutor
+
+    with AutoExecutor(2, start_s=60) as ex:  # a pool would take a minute to pay off
+        out = dict(ex.map_unordered(_nap_pid, [0.0] * 6))
+    assert len(out) == 1 and set(out.values()) == {os.getpid()}
+    assert ex.inline == 6 and ex.workers_started == 0 and ex.pool is None
+
+
+def test_pool_auto_moves_the_rest_of_a_long_job_to_the_pool():
+    """Each task sleeps 0.4 s: after the first, 5 left on 2 workers save >= 1 s, more than the
+    pool's start-up; the first ran inline, the others in two workers."""
+    rep_pids: list[tuple[float, int]] = []
+    tasks = [0.4, 0.4001, 0.4002, 0.4003, 0.4004, 0.4005]
+    rep = run_tasks(
+        _nap_pid,
+        tasks,
+        log=None,
+        to_rows=lambda t, r: None,
+        workers=2,
+        pool="auto",
+        on_result=lambda t, r: rep_pids.append((t, r)),
+    )
+    pids = dict(rep_pids)
+    assert sorted(pids) == tasks and not rep.failed
+    assert pids[0.4] == os.getpid()  # measured inline
+    assert all(pids[t] != os.getpid() for t in tasks[1:])
+    assert rep.workers_started == 2
+
+
+def test_pool_auto_gets_a_pool_for_worker_fault_injection():
+    from nas_core.parallel import make_executor
+
+    faults = Faults(kill_worker_at=1, kill_worker_always=True)
+    with make_executor("local", 2, faults=faults, pool="auto") as ex:
+        out = dict(ex.map_unordered(_double, [5, 6]))
+    assert isinstance(out[5], WorkerDiedError) and out[6] == 12
+
+
+def test_never_more_workers_than_tasks_and_never_means_inline():
+    got: list[int] = []
+    kw = {"log": None, "to_rows": lambda t, r: None, "on_result": lambda t, r: got.append(r)}
+    rep = run_tasks(_nap_pid, [0.0], workers=4, pool="always", **kw)
+    assert rep.workers_started == 1 and got[0] != os.getpid()  # a pool of one, not inline
+    got.clear()
+    rep = run_tasks(_nap_pid, [0.0, 0.0, 0.0], workers=4, pool="never", **kw)
+    assert rep.workers_started == 0 and set(got) == {os.getpid()}
+
+
+def test_an_unknown_pool_choice_is_refused():
+    from nas_core.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="always"):
+        run_tasks(_double, [1], log=None, to_rows=_rows, workers=2, pool="sometimes")

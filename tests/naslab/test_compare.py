@@ -110,7 +110,8 @@ def test_a_failing_run_does_not_stop_the_study(tmp_path):
 def test_process_pool_gives_the_same_trajectories_as_inline(tmp_path):
     cfg = small(searchers=("re", "reinforce"), seeds=2, budget=30)
     run_study(cfg, tmp_path / "inline", workers=1)
-    run_study(cfg, tmp_path / "pool", workers=2)
+    s = run_study(cfg, tmp_path / "pool", workers=2, pool="always")
+    assert s["workers_started_this_invocation"] == 2
     a, _ = load_results(tmp_path / "inline")
     b, _ = load_results(tmp_path / "pool")
     cols = ["searcher", "seed", "step", "arch", "search", "best_report", "run_seed"]
@@ -323,3 +324,14 @@ def test_cli_json_summary(tmp_path):
     s = json.loads(r.stdout[r.stdout.index("{") :])
     assert s["runs"]["ok"] == 6 and s["checkpoints"][-1] == 30
     assert np.isfinite(s["searchers"]["re"]["best_at"]["30"]["mean"])
+
+
+def test_pool_auto_runs_a_study_cheaper_than_the_pool_inline(tmp_path, monkeypatch):
+    import nas_core.parallel
+
+    monkeypatch.setattr(nas_core.parallel, "POOL_START_S", 1e9)  # a pool never pays off
+    cfg = small(searchers=("rs", "re"), seeds=2, budget=20)
+    s = run_study(cfg, tmp_path / "auto", workers=2)
+    assert s["workers_started_this_invocation"] == 0 and s["runs"]["ok"] == 4
+    r = runner.invoke(app, ["compare", "--pool", "sometimes", "--out", str(tmp_path / "x")])
+    assert r.exit_code != 0 and "pool" in r.output and "always" in r.output
