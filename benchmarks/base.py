@@ -23,6 +23,7 @@ Cost is described by a `CostInfo`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,20 @@ class Benchmark(ABC):
         seed: int | None = None,
     ) -> Any: ...
 
+    def reader(self, metric: str, dataset: str | None = None) -> Callable[[Any], float]:
+        """`read(arch) == self.query(arch, metric, dataset)` for ONE architecture, with the
+        metric and dataset checked once: the search loop queries one arch at a time, and
+        resolving the column on every call is most of a tabular query's cost. Overrides must
+        return exactly what `query` returns and refuse (or report missing) exactly what it does."""
+        d = self._dataset(dataset)
+        self.metric_info(metric, d)
+        query = self.query
+
+        def read(arch: Any) -> float:
+            return query(arch, metric, d)
+
+        return read
+
     @abstractmethod
     def cost(self, archs: Any, dataset: str | None = None, *, epoch: int | None = None) -> Any:
         """Simulated seconds it takes to obtain a query's answer at `epoch` (None: the final
@@ -274,6 +289,10 @@ class FiniteBenchmark(Benchmark):
 def is_finite(bench: Benchmark) -> bool:
     """Whether `bench` holds a finite table (archs, optimum, best_arch, to_frame)."""
     return isinstance(bench, FiniteBenchmark)
+
+
+#: Largest column `TabularBenchmark.reader` keeps as a Python list (per column, per benchmark).
+_LIST_ROWS = 1 << 18
 
 
 class TabularBenchmark(FiniteBenchmark):
@@ -436,6 +455,33 @@ class TabularBenchmark(FiniteBenchmark):
         if is_single(archs):
             return float(self._values[col, self._row(archs)])
         return self._values[col].take(self.rows(archs))
+
+    def reader(self, metric: str, dataset: str | None = None) -> Callable[[Any], float]:
+        """The final (epoch=None, seed=None) value of `metric` for one arch: the column is
+        resolved once and, for a table of at most `_LIST_ROWS` rows, read as a list of Python
+        floats (the very floats `query` returns). The arch is checked and located as `query`
+        does (`space.index`, NotInBenchmarkError for a row the table lacks). A subclass that
+        overrides `query` gets the generic reader, which calls its `query`."""
+        if type(self).query is not TabularBenchmark.query:
+            return super().reader(metric, dataset)
+        col = self._column(metric, dataset, None, None)
+        column = self._values[col]
+        row = self.space.index if self._full else self._row
+        if column.dtype.kind != "f" or len(column) > _LIST_ROWS:
+
+            def read_array(arch: Any) -> float:
+                return float(column[row(arch)])
+
+            return read_array
+        lists = self.__dict__.setdefault("_column_lists", {})
+        values = lists.get(col)
+        if values is None:
+            values = lists[col] = column.tolist()
+
+        def read(arch: Any) -> float:
+            return values[row(arch)]
+
+        return read
 
     def _cost_column(self, d: str, epoch: int | None) -> tuple[str | None, int | None, float]:
         """(metric to read, epoch to read it at, factor) for the cost of `epoch` on dataset `d`;

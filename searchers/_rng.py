@@ -113,7 +113,14 @@ class BufferedIntegers:
         if size is None and type(low) is int and dtype is np.int64 and not endpoint:
             excl = low if high is None else (high - low if type(high) is int else 0)
             if 1 < excl <= _M32:  # one draw: what a space's `mutate` asks for, every step
-                return (0 if high is None else low) + self._one(excl)
+                j = self._j  # `_one`, inlined
+                if j < self._n:
+                    m = self._u[j] * excl
+                    self._j = j + 1
+                    r = (m >> 32) if (m & _M32) >= excl else self._reject(m, excl)
+                else:
+                    r = self._one(excl)
+                return r if high is None else low + r
         if type(low) is int and dtype is np.int64 and not endpoint:
             if high is None:
                 low, high = 0, low

@@ -57,13 +57,14 @@ class RegularizedEvolution(Searcher):
     def ask(self, n: int = 1) -> list[Arch]:
         out: list[Arch] = []
         pop, draw, k = self.population, self._draw, self.sample_size
-        mutate = self.space.mutate
+        mutate, member = self.space.mutate, pop.__getitem__
         for _ in range(n):
             if self._initial_left > 0 or not pop:
                 self._initial_left = max(self._initial_left - 1, 0)
                 out.append(self.space.sample(draw, 1)[0])
                 continue
-            parent = max([pop[i] for i in draw.integers_list(0, len(pop), k)], key=_value)[1]
+            # the first best of the tournament (max keeps the first of equal values)
+            parent = max(map(member, draw.integers_list(0, len(pop), k)), key=_value)[1]
             out.append(mutate(parent, draw))
         return out
 

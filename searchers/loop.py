@@ -145,8 +145,18 @@ def run_search(
     limit = budget if budget is not None else np.inf
     tlimit = time_budget if time_budget is not None else np.inf
     query, cost_of = bench.query, bench.cost
+    reader = getattr(bench, "reader", None)  # Benchmark.reader; a duck-typed one may lack it
+    if reader is not None:
+        read = reader(metric, d)
+    else:
+
+        def read(a: Any) -> float:
+            return query(a, metric, d)
+
+    timed = time_budget is not None
     parse = space.parse
-    if isomorphism == "merge":
+    merge = isomorphism == "merge"
+    if merge:
         canonical = space.canonical
 
         def key_of(a: Any) -> Arch:
@@ -163,9 +173,11 @@ def run_search(
     elapsed = 0.0
     asks = repeats = missing = streak = 0
     stop = ""
+    ask, tell = searcher.ask, searcher.tell
+    inf, array = np.inf, np.array
     t0 = time.perf_counter()
     while not stop:
-        proposals = searcher.ask(batch_size)
+        proposals = ask(batch_size)
         out: list[Arch] = []
         vals: list[Any] = []
         for a in proposals:
@@ -173,46 +185,56 @@ def run_search(
             # a proposal equal to a queried arch is a repeat whatever its key: key_of(a) == a
             v = told.get(a)
             if v is None:
-                c = key_memo.get(a)
-                if c is None:
-                    c = key_memo[a] = key_of(a)
-                v = told.get(c)
+                if not merge and type(a) is Arch:
+                    c = parse(a)  # == a: told.get(c) would miss again, and no memo is needed
+                else:
+                    c = key_memo.get(a)
+                    if c is None:
+                        c = key_memo[a] = key_of(a)
+                    v = told.get(c)
             if v is None:
                 try:
-                    raw = query(c, metric, d)
-                    step_cost = float(cost_of(c, d)) if time_budget is not None else 0.0
+                    raw = read(c)
+                    step_cost = float(cost_of(c, d)) if timed else 0.0
                 except NotInBenchmarkError:
                     missing += 1
-                    v = told[c] = -np.inf if k == 1 else np.full(k, -np.inf)
+                    v = told[c] = -inf if k == 1 else np.full(k, -inf)
                 else:
-                    if elapsed + step_cost > tlimit:
-                        stop = "time_budget"
-                        break
-                    elapsed += step_cost
+                    if timed:
+                        if elapsed + step_cost > tlimit:
+                            stop = "time_budget"
+                            break
+                        elapsed += step_cost
+                        costs.append(step_cost)
                     streak = 0
                     keys.append(c)
                     search_vals.append(raw)
-                    costs.append(step_cost)
                     asks_at.append(asks)
                     if k == 1:
-                        v = sign * raw if raw == raw else -np.inf
+                        v = sign * raw if raw == raw else -inf
                     else:
                         row = np.array([query(c, m, d) for m in objectives]) * obj_signs
-                        v = np.where(np.isnan(row), -np.inf, row)
+                        v = np.where(np.isnan(row), -inf, row)
                     told[c] = v
+                    out.append(a)
+                    vals.append(v)
+                    if len(keys) >= limit:  # only a new query can reach the budget
+                        stop = "budget"
+                        break
+                    if asks >= max_asks or streak >= max_repeats:
+                        stop = "stalled"
+                        break
+                    continue
             else:
                 repeats += 1
                 streak += 1
             out.append(a)
             vals.append(v)
-            if streak == 0 and len(keys) >= limit:
-                stop = "budget"
-                break
             if asks >= max_asks or streak >= max_repeats:
                 stop = "stalled"
                 break
         if out:
-            searcher.tell(out, np.asarray(vals, dtype=float))
+            tell(out, array(vals, float))  # np.array: a fresh array, cheaper than asarray
     wall = time.perf_counter() - t0
 
     n = len(keys)

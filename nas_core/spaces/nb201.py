@@ -175,8 +175,9 @@ class NB201Space(SearchSpace):
         return Arch("nb201", tuple(ops))
 
     def to_str(self, arch: Arch) -> str:
-        o = [OPS[k] for k in self.parse(arch).ops]
-        return f"|{o[0]}~0|+|{o[1]}~0|{o[3]}~1|+|{o[2]}~0|{o[4]}~1|{o[5]}~2|"
+        a, b, c, d, e, f = self.parse(arch).ops
+        o = OPS  # no list: this runs once per distinct arch of every search trajectory
+        return f"|{o[a]}~0|+|{o[b]}~0|{o[d]}~1|+|{o[c]}~0|{o[e]}~1|{o[f]}~2|"
 
     def index(self, arch: Any) -> int:
         """Base-5 number of the op tuple; accepts anything `parse` accepts."""
@@ -231,7 +232,14 @@ class NB201Space(SearchSpace):
         ops = list(self.parse(arch).ops)
         edge = int(rng.integers(NUM_EDGES))
         ops[edge] = (ops[edge] + int(rng.integers(1, NUM_OPS))) % NUM_OPS
-        return self._mark_checked(Arch("nb201", tuple(ops)))  # valid by construction
+        # valid by construction; an equal child already known is returned instead, so the
+        # objects a search holds stay the ones remembered (re-marking an equal new object would
+        # make the held one fail the identity test and be checked again)
+        child = Arch("nb201", tuple(ops))
+        checked = self._checked
+        if len(checked) >= 1 << 16:
+            checked.clear()
+        return checked.setdefault(child, child)
 
     def neighbours(self, arch: Arch) -> list[Arch]:
         base = self.parse(arch).ops
