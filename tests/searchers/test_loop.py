@@ -124,3 +124,188 @@ def test_merge_reproduces_the_loop_before_per_cell(analog, name, seed, digest):
     s = searchers.create(name, analog.space, seed=seed, **params)
     t = run_search(s, analog, metric="baseline_accuracy", budget=150, isomorphism="merge")
     assert _digest(t) == digest
+
+
+# --- the fast per-query path (Benchmark.reader) must not change a single value or trajectory ---
+
+
+def _full_digest(t) -> str:
+    c = t.columns
+    text = "".join(f"{k}:{c[k].tolist()!r};" for k in sorted(c))
+    text += repr((t.stop_reason, t.asks, t.repeats, t.missing))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# Every column and run fact, recorded with the loop before it read values through
+# `Benchmark.reader` (commit cf6f99b), under both accountings.
+_CASES = {
+    "re-0": ("re", 0, {"budget": 300}),
+    "re-batch4": ("re", 1, {"budget": 300, "batch_size": 4}),
+    "re-time": ("re", 2, {"time_budget": 200000.0}),
+    "rs-report": ("rs", 0, {"budget": 200, "report_metric": "noisy_accuracy"}),
+    "ls": ("ls", 3, {"budget": 300}),
+    "reinforce": ("reinforce", 0, {"budget": 200}),
+    "nsga2": ("nsga2", 0, {"budget": 200, "objectives": ("baseline_accuracy", "noisy_accuracy")}),
+}
+_DIGESTS = {
+    ("per-cell", "re-0"): "b11c3539acf80bae",
+    ("per-cell", "re-batch4"): "978906a7566f502b",
+    ("per-cell", "re-time"): "12a8e7a1730d4a6b",
+    ("per-cell", "rs-report"): "1f96f3f8695325a2",
+    ("per-cell", "ls"): "1da1230ee7edd7a6",
+    ("per-cell", "reinforce"): "f149351a38a352d9",
+    ("per-cell", "nsga2"): "7f6ada624c4339a8",
+    ("merge", "re-0"): "75808363c970ed23",
+    ("merge", "re-batch4"): "84eeb909a512ba1a",
+    ("merge", "re-time"): "d64ba7b7fd738389",
+    ("merge", "rs-report"): "cbbe2c26c9f9d834",
+    ("merge", "ls"): "d711730789f92834",
+    ("merge", "reinforce"): "877faddd7d4c0b85",
+    ("merge", "nsga2"): "58f87908d65820a1",
+}
+
+
+@pytest.mark.parametrize("iso,case", sorted(_DIGESTS))
+def test_whole_trajectories_are_those_of_the_loop_before_the_reader(analog, iso, case):
+    name, seed, kw = _CASES[case]
+    s = searchers.create(name, analog.space, seed=seed)
+    t = run_search(s, analog, metric="baseline_accuracy", isomorphism=iso, **kw)
+    assert _full_digest(t) == _DIGESTS[(iso, case)]
+
+
+def test_nbgraph_missing_archs_trajectory_unchanged():
+    """A sparse table (SparseTabularBenchmark overrides query: the generic reader) with archs it
+    lacks: same trajectory, misses counted, as before the reader (commit cf6f99b)."""
+    try:
+        g = benchmarks.load("nbgraph")
+    except Exception as e:
+        pytest.skip(f"nbgraph benchmark not available: {type(e).__name__}: {e}")
+    metric = g.metrics("proteins")[0].name
+    for name, digest, missing in (
+        ("re", "976968b5371c6a72", 115),
+        ("rs", "3506095a2de3e115", 1172),
+    ):
+        for iso in ISOMORPHISM:
+            s = searchers.create(name, g.space, seed=0)
+            t = run_search(s, g, metric=metric, dataset="proteins", budget=100, isomorphism=iso)
+            assert (_full_digest(t), t.missing) == (digest, missing)
+
+
+def test_tabular_reader_returns_exactly_what_query_returns(analog):
+    space = analog.space
+    archs = space.all_archs()
+    for metric in ("baseline_accuracy", "noisy_accuracy"):
+        for dataset in (None, analog.default_dataset):
+            read = analog.reader(metric, dataset)
+            got = [read(a) for a in archs]
+            want = [analog.query(a, metric, dataset) for a in archs]
+            assert got == want
+            assert all(type(v) is float for v in got[:50])
+    # other single-arch forms are read as query reads them
+    read = analog.reader("baseline_accuracy")
+    for a in (archs[7], 7, space.to_str(archs[7]), archs[7].ops):
+        assert read(a) == analog.query(a, "baseline_accuracy")
+
+
+def test_reader_still_refuses_what_query_refuses(analog):
+    from nas_core.arch import Arch
+    from nas_core.errors import InvalidArchError, NaslabError
+
+    read = analog.reader("baseline_accuracy")
+    for bad in (Arch("nb201", (0, 1, 2, 3, 4, 5)), Arch("nb201", (0, 1, 2.5, 3, 4, 1)),
+                Arch("nb201", (0, 1, 2)), Arch("other", (0, 1, 2, 3, 4, 1)), -1, 15625, "nope",
+                Arch("nb201", (0, 1, True, 3, 4, 1))):  # fmt: skip
+        with pytest.raises(NaslabError) as want:
+            analog.query(bad, "baseline_accuracy")
+        with pytest.raises(NaslabError) as got:
+            read(bad)
+        assert type(got.value) is type(want.value) and str(got.value) == str(want.value)
+    # equal to a valid cell but with NumPy ints: checked in full, then read like query reads it
+    odd = Arch("nb201", tuple(np.int64(o) for o in (0, 1, 2, 3, 4, 1)))
+    assert read(odd) == analog.query(odd, "baseline_accuracy")
+    with pytest.raises(InvalidArchError):
+        read(Arch("nb201", (0, 1, 2, 3, 4, 5)))
+    with pytest.raises(NaslabError, match="metric"):
+        analog.reader("no_such_metric")
+    with pytest.raises(NaslabError, match="dataset"):
+        analog.reader("baseline_accuracy", "no_such_dataset")
+
+
+def test_a_subclass_that_overrides_query_is_read_through_its_query(analog):
+    from benchmarks.base import TabularBenchmark
+
+    class Shifted(TabularBenchmark):
+        def query(self, archs, metric, dataset=None, *, epoch=None, seed=None):
+            return super().query(archs, metric, dataset, epoch=epoch, seed=seed) + 1.0
+
+    b = Shifted("shifted", analog.store, analog._infos)
+    a = b.space.from_index(123)
+    assert b.reader("baseline_accuracy")(a) == analog.query(a, "baseline_accuracy") + 1.0
+
+
+class _NoReader:
+    """A duck-typed benchmark without `reader`: the loop falls back to `query`."""
+
+    def __init__(self, bench):
+        self._b = bench
+        self.space = bench.space
+        self.calls = 0
+
+    def __getattr__(self, name):
+        if name == "reader":
+            raise AttributeError(name)
+        return getattr(self._b, name)
+
+    def query(self, archs, metric, dataset=None, **kw):
+        self.calls += 1
+        return self._b.query(archs, metric, dataset, **kw)
+
+
+def test_the_loop_reads_through_reader_and_falls_back_to_query(analog):
+    def run(bench):
+        s = searchers.create("re", analog.space, seed=5)
+        return run_search(s, bench, metric="baseline_accuracy", budget=60)
+
+    plain = _NoReader(analog)
+    want = run(plain)
+    assert plain.calls >= 60  # one single-arch query per distinct cell
+    assert _full_digest(run(analog)) == _full_digest(want)
+
+    class Spy:
+        def __init__(self, bench):
+            self._b, self.space, self.readers = bench, bench.space, []
+
+        def __getattr__(self, name):
+            return getattr(self._b, name)
+
+        def reader(self, metric, dataset=None):
+            self.readers.append((metric, dataset))
+            return self._b.reader(metric, dataset)
+
+        def query(self, archs, metric, dataset=None, **kw):
+            from benchmarks.base import is_single
+
+            assert not is_single(archs), "a single arch was queried instead of read"
+            return self._b.query(archs, metric, dataset, **kw)
+
+    spy = Spy(analog)
+    assert _full_digest(run(spy)) == _full_digest(want)
+    assert spy.readers == [("baseline_accuracy", analog.default_dataset)]
+
+
+def test_nb201_mutate_returns_the_equal_child_it_already_knows():
+    """Re-marking a new equal object would make the one a search holds fail the identity test
+    (and be checked in full again); mutate hands back the known object instead."""
+    from nas_core import spaces
+
+    space = spaces.get("nb201")
+    rng = np.random.default_rng(0)
+    seen = {}
+    parent = space.parse(space.from_index(0))
+    for _ in range(3000):
+        child = space.mutate(parent, rng)
+        first = seen.setdefault(child, child)
+        assert child is first
+        assert space._checked.get(child) is child
+        parent = child
+    assert len(seen) < 3000  # some children were met again
