@@ -16,7 +16,9 @@ naslab must reproduce for a seed). naslab is timed as the searcher alone (ask + 
 from the same dict) and as a whole `run_search` (the loop: dedup, benchmark query, recording)
 per proposal. Reported: the best of `--rounds` per-step times per variant, and the median
 over rounds of each round's ratio to the bare loops (robust to a load that changes).
-Target: naslab's step within 3x of the bare loop.
+Target: naslab's step within 3x of the bare loop. To compare with an older tree in the same
+session, run this script alternately with `PYTHONPATH=<old tree>` (the script itself only uses
+the public searcher and loop API, so the old tree's code is what gets timed).
 """
 
 from __future__ import annotations
