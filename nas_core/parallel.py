@@ -296,13 +296,25 @@ POOL_START_S = 0.6
 POOL_CHOICES = ("auto", "always", "never")
 
 
+def spare_cores() -> int:
+    """Cores this process could use now: the CPUs less the other processes' load (the 1-minute
+    load average, less this process, which is running); at least 1."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        others = max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:  # no load average on this platform
+        others = 0.0
+    return max(1, int((cpus or 1) - others + 0.5))
+
+
 class AutoExecutor(Executor):
     """Runs tasks inline until they show the job is worth a process pool, then pools the rest.
 
     After each inline task it estimates the remaining work (mean task time so far x tasks left);
     once `w` workers would save more than `start_s` (remaining x (1 - 1/w) > start_s), the
-    remaining tasks go to a `ProcessExecutor` of `w = min(workers, tasks left)`. A job that is
-    cheaper than a pool's start-up never starts one. Tasks that run inline have no worker to lose,
+    remaining tasks go to a `ProcessExecutor` of `min(workers, tasks left)`, where `w` is that
+    number capped by the cores the machine has spare (`spare_cores`). A job that is cheaper than a
+    pool's start-up, or that runs on a machine with no spare core, never starts one. Tasks that run inline have no worker to lose,
     so a job whose tasks may kill their process (native code, out of memory) should use a pool
     from the start; worker fault injection (`Faults.kill_worker_at`) always gets one."""
 
@@ -333,7 +345,10 @@ class AutoExecutor(Executor):
         if w < 2 or self.inline == 0:
             return False
         remaining = spent / self.inline * left
-        return remaining * (1 - 1 / w) > self.start_s
+        if remaining * (1 - 1 / w) <= self.start_s:
+            return False
+        w = min(w, spare_cores())  # a pool on a busy machine runs no faster than inline
+        return w >= 2 and remaining * (1 - 1 / w) > self.start_s
 
     def map_unordered(self, fn, tasks):
         queue = deque(tasks)

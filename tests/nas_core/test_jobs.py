@@ -408,9 +408,12 @@ def test_pool_auto_runs_a_job_cheaper_than_the_pool_inline():
     assert ex.inline == 6 and ex.workers_started == 0 and ex.pool is None
 
 
-def test_pool_auto_moves_the_rest_of_a_long_job_to_the_pool():
+def test_pool_auto_moves_the_rest_of_a_long_job_to_the_pool(monkeypatch):
     """Each task sleeps 0.4 s: after the first, 5 left on 2 workers save >= 1 s, more than the
     pool's start-up; the first ran inline, the others in two workers."""
+    import nas_core.parallel
+
+    monkeypatch.setattr(nas_core.parallel, "spare_cores", lambda: 2)  # an idle machine
     rep_pids: list[tuple[float, int]] = []
     tasks = [0.4, 0.4001, 0.4002, 0.4003, 0.4004, 0.4005]
     rep = run_tasks(
@@ -427,6 +430,22 @@ def test_pool_auto_moves_the_rest_of_a_long_job_to_the_pool():
     assert pids[0.4] == os.getpid()  # measured inline
     assert all(pids[t] != os.getpid() for t in tasks[1:])
     assert rep.workers_started == 2
+
+
+def test_pool_auto_stays_inline_on_a_machine_without_a_spare_core(monkeypatch):
+    import nas_core.parallel
+    from nas_core.parallel import AutoExecutor
+
+    monkeypatch.setattr(nas_core.parallel, "spare_cores", lambda: 1)  # every other core busy
+    with AutoExecutor(2, start_s=0.0) as ex:  # a pool would pay off at once on an idle machine
+        out = dict(ex.map_unordered(_nap_pid, [0.01, 0.02, 0.03]))
+    assert set(out.values()) == {os.getpid()} and ex.workers_started == 0
+
+
+def test_spare_cores_is_at_least_one_and_at_most_the_cpus():
+    from nas_core.parallel import spare_cores
+
+    assert 1 <= spare_cores() <= (os.cpu_count() or 1)
 
 
 def test_pool_auto_gets_a_pool_for_worker_fault_injection():
