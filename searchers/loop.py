@@ -30,8 +30,10 @@ chosen to match how NAS comparisons are reported in the literature (NAS-Bench-20
 - Architectures the benchmark does not hold (e.g. nbgraph's proteins table covers 2,021 archs)
   are told -inf, are not charged and are not recorded as steps; the run counts them in `missing`.
 
-The per-step loop uses only dicts and floats; everything else (report metric, objectives, costs
-when there is no time budget, best-so-far) is queried or computed once per run, vectorised.
+The per-step loop uses only dicts and floats, and reads the search metric through
+`bench.reader(metric, dataset)` (the column resolved once per run; the same values as `query`);
+everything else (report metric, objectives, costs when there is no time budget, best-so-far) is
+queried or computed once per run, vectorised.
 """
 
 from __future__ import annotations
