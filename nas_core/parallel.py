@@ -27,6 +27,7 @@ The process pool keeps three promises (`nas_core.jobs` builds on them):
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import signal
 import sys
@@ -102,10 +103,34 @@ def _watch_parent(parent_pid: int, period_s: float) -> None:
             os._exit(1)
 
 
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered right after it).
+
+    An interrupt inside `ProcessPoolExecutor.submit` while it spawns a worker can leave that
+    worker out of the pool's table, running a task that nothing terminates, and the interpreter
+    then waits for it at exit. Workers inherit the mask and unblock at start (`_worker_init`)."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _worker_init(parent_pid: int, started: Any = None) -> None:
     """Runs first in every pool worker: die with the parent, leave Ctrl-C to it; count the
     workers that started (`started`, a shared counter), so a pool that cannot start is told apart
     from a task that kills its worker."""
+    if hasattr(signal, "pthread_sigmask"):  # spawned inside _signals_deferred: inherited mask
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _DEFERRED)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
@@ -213,7 +238,8 @@ class ProcessExecutor(Executor):
                 n = deaths.get(i, 0)
                 die = f.kill_worker_at == i + 1 and (n == 0 or f.kill_worker_always)
                 try:
-                    inflight[self._pool.submit(_call, fn, t, die)] = (i, t)
+                    with _signals_deferred():
+                        inflight[self._pool.submit(_call, fn, t, die)] = (i, t)
                 except BrokenProcessPool:  # it broke since the last wait: t never ran
                     source.appendleft((i, t))
                     broken = True

@@ -472,3 +472,25 @@ def test_an_unknown_pool_choice_is_refused():
 
     with pytest.raises(UnknownNameError, match="always"):
         run_tasks(_double, [1], log=None, to_rows=_rows, workers=2, pool="sometimes")
+
+
+def _blocked(_):
+    import signal as s
+
+    return sorted(int(x) for x in s.pthread_sigmask(s.SIG_BLOCK, []))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs pthread_sigmask")
+def test_an_interrupt_during_submit_waits_until_the_task_is_tracked():
+    """Ctrl-C inside `submit` (while it spawns a worker) is held until the future is recorded, so
+    the worker is always one the runner can terminate; the workers do not inherit the mask."""
+    from nas_core.parallel import ProcessExecutor, _signals_deferred
+
+    reached = False
+    with pytest.raises(KeyboardInterrupt), _signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        reached = True  # the interrupt did not land inside the block
+    assert reached
+    with ProcessExecutor(2) as ex:
+        masks = [r for _, r in ex.map_unordered(_blocked, [0, 1, 2])]
+    assert masks == [[], [], []]
