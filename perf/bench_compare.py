@@ -7,13 +7,20 @@ one line per configuration (the whole study, its runs phase, the part the worker
 workers it started: `--pool auto`, the default, runs a study too small for a pool inline) and the
 1 -> 2 worker speed-up of both. `--tpe-engine optuna` times the study with Optuna's own TPE, the
 baseline for Rustuna's. The parent's one-off imports are paid before the first timing.
+
+`python perf/bench_compare.py --cli-vs OLD_TREE [--repeats 5]` instead times the bare
+`naslab compare` command (a fresh process, imports included) on three small studies, this tree
+and OLD_TREE (e.g. `git archive <commit> | tar -x -C /tmp/old`) interleaved; median (min).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +42,37 @@ def timed(cfg: StudyConfig, executor: str, workers: int, pool: str) -> tuple[flo
         shutil.rmtree(out, ignore_errors=True)
 
 
+CLI_STUDIES = (
+    "--searchers rs --seeds 1 --budget 20 -w 1",
+    "--searchers rs --seeds 1 --budget 20 -w 2",
+    "--searchers rs,re,ls,reinforce,tpe --seeds 2 --budget 50 -w 2",
+)
+
+
+def cli_vs(old_tree: str, repeats: int) -> None:
+    """The bare CLI, this tree vs `old_tree`, alternating which goes first."""
+    here = str(Path(__file__).resolve().parents[1])
+    trees = [("before", old_tree), ("after", here)]
+    for args in CLI_STUDIES:
+        res: dict[str, list[float]] = {k: [] for k, _ in trees}
+        for i in range(repeats):
+            for label, tree in trees if i % 2 == 0 else trees[::-1]:
+                out = Path(tempfile.mkdtemp(prefix="bench_compare_cli_"))
+                env = {**os.environ, "PYTHONPATH": tree}
+                cmd = [sys.executable, "-m", "naslab.cli", "compare", *args.split(), "--out"]
+                t = time.perf_counter()
+                subprocess.run([*cmd, str(out / "o")], env=env, cwd=out, check=True,
+                               capture_output=True)  # fmt: skip
+                res[label].append(time.perf_counter() - t)
+                shutil.rmtree(out, ignore_errors=True)
+        b, a = (statistics.median(res[k]) for k in ("before", "after"))
+        print(
+            f"naslab compare {args}: before {b:.2f} s ({min(res['before']):.2f}), after {a:.2f} s "
+            f"({min(res['after']):.2f}), {b / a:.2f}x; load average {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--searchers", default="rs,re,ls,reinforce,tpe")
@@ -46,7 +84,11 @@ def main() -> None:
     )
     ap.add_argument("--pool", default="auto", help="auto (default) or always")
     ap.add_argument("--repeats", type=int, default=1, help="runs per configuration (median)")
+    ap.add_argument("--cli-vs", metavar="OLD_TREE", help="time the bare CLI vs an older tree")
     args = ap.parse_args()
+    if args.cli_vs:
+        cli_vs(args.cli_vs, args.repeats)
+        return
     cfg = StudyConfig(
         searchers=tuple(args.searchers.split(",")),
         seeds=args.seeds,
@@ -71,7 +113,8 @@ def main() -> None:
         results[(executor, workers)] = wall, runs_wall
         print(
             f"{executor:6s} workers={workers}: {wall:7.2f} s in all, runs phase {runs_wall:6.2f} s "
-            f"(the rest: summary, plots, report, once); {started} worker processes started",
+            f"(the rest: summary, plots, report, once); {started} worker processes started; "
+            f"load average {os.getloadavg()[0]:.2f}",
             flush=True,
         )
     (one, one_runs), (two, two_runs) = results[("local", 1)], results[("local", 2)]
