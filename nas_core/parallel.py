@@ -108,29 +108,39 @@ _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block is done (they are delivered right after it).
+    """Hold Ctrl-C and SIGTERM until the block is done, then act on them as before.
 
     An interrupt inside `ProcessPoolExecutor.submit` while it spawns a worker can leave that
     worker out of the pool's table, running a task that nothing terminates, and the interpreter
-    then waits for it at exit. Workers inherit the mask and unblock at start (`_worker_init`)."""
-    if not hasattr(signal, "pthread_sigmask") or (
-        threading.current_thread() is not threading.main_thread()
-    ):
+    then waits for it at exit. Python runs signal handlers in the main thread whichever thread
+    the signal reaches, so the handlers are swapped (a mask would not hold: the pool's threads
+    take the signal)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    held: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+
+    old = {s: signal.signal(s, hold) for s in _DEFERRED}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, h in old.items():
+            signal.signal(s, h)
+        for s in dict.fromkeys(held):
+            h = old[s]
+            if callable(h):
+                h(s, None)  # SIGINT's default handler raises KeyboardInterrupt
+            elif h == signal.SIG_DFL:
+                os.kill(os.getpid(), s)  # the default action, now that it is restored
 
 
 def _worker_init(parent_pid: int, started: Any = None) -> None:
     """Runs first in every pool worker: die with the parent, leave Ctrl-C to it; count the
     workers that started (`started`, a shared counter), so a pool that cannot start is told apart
     from a task that kills its worker."""
-    if hasattr(signal, "pthread_sigmask"):  # spawned inside _signals_deferred: inherited mask
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _DEFERRED)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
