@@ -365,6 +365,12 @@ def _template_regex(key: str) -> re.Pattern[str] | None:
     names = re.findall(r"\{(\w+)\}", key)
     if not names:
         return None
+    bad = [n for n in names if not n.isidentifier()]
+    if bad or len(set(names)) != len(names):
+        raise InvalidInputError(
+            f"column template {key!r}: placeholders must be distinct names such as {{ds}} "
+            f"(a letter or _ first), got {', '.join('{' + n + '}' for n in names)}"
+        )
     pattern = "".join(
         f"(?P<{part[1:-1]}>.+?)" if re.fullmatch(r"\{\w+\}", part) else re.escape(part)
         for part in re.split(r"(\{\w+\})", key)

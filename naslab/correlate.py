@@ -548,7 +548,9 @@ def plot_scores(df: pd.DataFrame, path: str | Path, metric: str = "spearman") ->
     y0 = np.arange(len(piv))
     for j, ds in enumerate(piv.columns):
         d = df[df["dataset"] == ds].set_index("score").loc[order]
+        # a bootstrap interval need not contain the estimate (few resamples): bars stop at it
         err = np.vstack([d[metric] - d[f"{metric}_lo"], d[f"{metric}_hi"] - d[metric]])
+        err = np.clip(np.nan_to_num(err), 0, None)
         ax2.barh(y0 + j * width, d[metric], height=width, xerr=err, label=ds, capsize=2)
     ax2.set_yticks(y0 + width * (piv.shape[1] - 1) / 2, order)
     ax2.invert_yaxis()

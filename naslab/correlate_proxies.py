@@ -221,7 +221,9 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
     t = table.sort_values("spearman", ascending=True)
     fig, ax = plt.subplots(figsize=(6, 0.35 * len(t) + 1.2))
     y = np.arange(len(t))
+    # a bootstrap interval need not contain the estimate (few resamples): bars stop at it
     err = np.vstack([t["spearman"] - t["spearman_lo"], t["spearman_hi"] - t["spearman"]])
+    err = np.clip(np.nan_to_num(err), 0, None)
     ax.barh(y, t["spearman"], xerr=err, color="tab:blue", alpha=0.8, capsize=3)
     ax.set_yticks(y, t["proxy"])
     ax.axvline(0, color="k", lw=0.8)

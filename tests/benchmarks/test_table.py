@@ -302,3 +302,12 @@ def test_finite_table_does_not_warn(tiny_csv: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", table.NonFiniteValuesWarning)
         table.load(tiny_csv, "nb201", "cell", MAPPING, dataset=["c10", "c100"])
+
+
+@pytest.mark.parametrize("template", ["{0}=", {"{ds}_{ds}": "{ds}/acc"}])
+def test_a_column_template_with_bad_placeholders_is_one_clear_error(tmp_path, template):
+    """Found by the fuzz suite: '{0}=' was a re.error from deep inside the template matcher."""
+    p = tmp_path / "t.csv"
+    p.write_text("cell,a_a,x=\n0,1.0,2.0\n1,2.0,3.0\n")
+    with pytest.raises(InvalidInputError, match="placeholders must be distinct names"):
+        benchmarks.load("table", path=str(p), columns=template, arch_column="cell")

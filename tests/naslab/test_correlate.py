@@ -165,3 +165,26 @@ def test_cli_a_bad_predictor_spec_touches_no_output_folder(tmp_path):
     )
     assert r.exit_code == 2 and "n_estimators must be an integer in [1, 100000]" in r.output
     assert not out.exists()
+
+
+def test_cli_scores_with_few_resamples_plots_intervals_that_miss_the_estimate(tmp_path):
+    """Found by the fuzz suite: with 3 resamples a bootstrap interval can lie beside the estimate,
+    and the bar chart's error bars were negative (a matplotlib ValueError)."""
+    path = str(shared_file("naslib-zc", "zc_nasbench201.json"))
+    args = ["correlate", "scores", "--bench", "suite-zero", "--path", path]
+    r = runner.invoke(
+        app,
+        [
+            *args,
+            "--resamples",
+            "3",
+            "--scores",
+            "synflow",
+            "--datasets",
+            "cifar10",
+            "--out",
+            str(tmp_path / "cs"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "cs" / "scores.png").stat().st_size > 0
