@@ -278,8 +278,11 @@ def test_bad_fault_specs_are_clear_errors():
 
 
 # -- no orphans ------------------------------------------------------------------------------
+# A process started in the background by a non-interactive shell inherits SIGINT ignored (and
+# Python then keeps it ignored): the parent below takes Ctrl-C as an interactive one would.
 SLOW = """
-import time
+import signal, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from nas_core.jobs import run_tasks
 run_tasks(time.sleep, [300, 300, 300], log=None, to_rows=lambda t, r: None, workers=2)
 """
@@ -485,6 +488,8 @@ def test_an_interrupt_during_submit_waits_until_the_task_is_tracked():
     other = threading.Thread(target=stop.wait, daemon=True)  # a pool has threads too
     other.start()
     reached = False
+    # as in an interactive process (a background job of a non-interactive shell ignores SIGINT)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt), _signals_deferred():
             os.kill(os.getpid(), signal.SIGINT)
@@ -492,5 +497,7 @@ def test_an_interrupt_during_submit_waits_until_the_task_is_tracked():
             reached = True  # the interrupt did not land inside the block
     finally:
         stop.set()
+        restored = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, before)
     assert reached
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert restored is signal.default_int_handler
