@@ -139,7 +139,7 @@ def _signals_deferred() -> Iterator[None]:
 
 def _worker_init(parent_pid: int, started: Any = None) -> None:
     """Runs first in every pool worker: die with the parent, leave Ctrl-C to it; count the
-    workers that started (`started`, a shared counter), so a pool that cannot start is told apart
+    workers that started (`started`, a shared flag), so a pool that cannot start is told apart
     from a task that kills its worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
@@ -154,8 +154,9 @@ def _worker_init(parent_pid: int, started: Any = None) -> None:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid, 1.0), daemon=True).start()
     if started is not None:
-        with started.get_lock():
-            started.value += 1
+        # a flag, not a locked counter: a worker killed while holding a lock would leave the
+        # parent blocked forever on its next read
+        started.value = 1
 
 
 def _call(fn: Callable[[Any], Any], task: Any, die: bool) -> Any:
@@ -207,7 +208,7 @@ class ProcessExecutor(Executor):
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
-        self._started = ctx.Value("i", 0)
+        self._started = ctx.RawValue("i", 0)  # set to 1 by the first worker that starts
         return cf.ProcessPoolExecutor(
             self.workers,
             mp_context=ctx,

@@ -501,3 +501,19 @@ def test_an_interrupt_during_submit_waits_until_the_task_is_tracked():
         signal.signal(signal.SIGINT, before)
     assert reached
     assert restored is signal.default_int_handler
+
+
+def test_the_started_flag_holds_no_lock_a_dead_worker_could_keep():
+    """Found by a hung CI run: the workers counted themselves under the shared value's lock, a
+    worker terminated inside that lock left it held, and the parent blocked forever reading it
+    after the pool died. The flag is a plain shared int with no lock."""
+    from nas_core.parallel import ProcessExecutor
+
+    ex = ProcessExecutor(2)
+    try:
+        assert not hasattr(ex._started, "get_lock")
+        assert ex._started.value == 0
+        assert [r for _, r in ex.map_unordered(abs, [-1])] == [1]
+        assert ex._started.value == 1
+    finally:
+        ex.close()
