@@ -47,3 +47,17 @@ def hook(net: Any, name: str) -> Callable[..., Any] | None:
         raise ValueError(f"{name!r} is not a ProxyNetwork hook; hooks: {', '.join(OPTIONAL_HOOKS)}")
     fn = getattr(net, name, None)
     return fn if callable(fn) else None
+
+
+def require_hook(net: Any, name: str, needed_by: str, what: str) -> Callable[..., Any]:
+    """`net`'s hook `name`, or one clear InvalidInputError saying which proxy needs it and what
+    the hook provides (`what`), naming the network's type."""
+    fn = hook(net, name)
+    if fn is None:
+        from nas_core.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"{needed_by} needs the network's {name}() hook ({what}); "
+            f"{type(net).__name__} has none"
+        )
+    return fn

@@ -5,19 +5,13 @@ whose `count_flops` also has the pooling-inclusive and NAS-Bench-Suite-Zero conv
 
 from __future__ import annotations
 
-from nas_core.errors import InvalidInputError
-from nas_core.networks.protocol import hook
+from nas_core.networks.protocol import require_hook
 from zerocost._registry import register
 
 
 @register("flops", needs_labels=False, data_independent=True, needs_grad=False)
 def flops(ctx) -> float:
     """Ning et al. 2021 (NeurIPS), FLOPs baseline."""
-    count = hook(ctx.net, "count_flops")
-    if count is None:
-        raise InvalidInputError(
-            f"the flops proxy needs the network's count_flops(input_hw) hook; "
-            f"{type(ctx.net).__name__} has none"
-        )
+    count = require_hook(ctx.net, "count_flops", "flops", "FLOPs for one input size")
     h, w = int(ctx.x.shape[2]), int(ctx.x.shape[3])
     return float(count((h, w)))

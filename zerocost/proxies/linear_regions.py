@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from nas_core.errors import InvalidInputError
-from nas_core.networks.protocol import hook as net_hook
+from nas_core.networks.protocol import require_hook
 from zerocost._registry import register
 
 #: TE-NAS: 3 batches of 1,000 crops of 3x3 pixels, one colour channel each
@@ -86,12 +86,9 @@ def crops(x: torch.Tensor, n: int, size: int, g: torch.Generator) -> torch.Tenso
 @register("linear_regions", needs_labels=False, data_independent=False, needs_grad=False)
 def linear_regions(ctx) -> float:
     """Chen et al. 2021 (ICLR), TE-NAS linear regions (authors' protocol: one cell, 3x3 crops)."""
-    make = net_hook(ctx.net, "thin_cell")
-    if make is None:
-        raise InvalidInputError(
-            f"linear_regions needs the network's thin_cell() hook (its cell alone at one "
-            f"channel, TE-NAS's protocol); {type(ctx.net).__name__} has none"
-        )
+    make = require_hook(
+        ctx.net, "thin_cell", "linear_regions", "its cell alone at one channel, TE-NAS's protocol"
+    )
     g = ctx.generator(12)
     cell = _seeded(make, g)
     x = crops(ctx.x, N_BATCHES * BATCH, CROP, g)
@@ -102,12 +99,9 @@ def linear_regions(ctx) -> float:
 @register("linear_regions_full", needs_labels=False, data_independent=True, needs_grad=False)
 def linear_regions_full(ctx) -> float:
     """Chen et al. 2021 (ICLR), linear regions of the whole network at C=1, N=1 (saturates)."""
-    make_thin = net_hook(ctx.net, "thin")
-    if make_thin is None:
-        raise InvalidInputError(
-            f"linear_regions_full needs the network's thin() hook (the architecture at its "
-            f"smallest size); {type(ctx.net).__name__} has none"
-        )
+    make_thin = require_hook(
+        ctx.net, "thin", "linear_regions_full", "the architecture at its smallest size"
+    )
     g = ctx.generator(11)
     thin = _seeded(make_thin, g)
     x = torch.randn((N_SAMPLES, 3, SIZE, SIZE), generator=g)

@@ -15,19 +15,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from nas_core.errors import InvalidInputError
-from nas_core.networks.protocol import hook
+from nas_core.networks.protocol import require_hook
 from zerocost._registry import register
 
 
 @register("zen", needs_labels=False, data_independent=True, needs_grad=False)
 def zen(ctx) -> float:
     """Lin et al. 2021 (ICCV), Zen-NAS."""
-    if hook(ctx.net, "feature_map") is None:
-        raise InvalidInputError(
-            "zen needs the network's feature_map(x) hook (the map before global pooling); "
-            f"{type(ctx.net).__name__} has none"
-        )
+    require_hook(ctx.net, "feature_map", "zen", "the map before global pooling")
     g = ctx.generator(7)
     twin = copy.deepcopy(ctx.net)
     twin.train()
