@@ -112,8 +112,8 @@ def compare(
         output_dir,
         resolve,
         run_study,
-        summary_rows,
     )
+    from naslab.study_report import summary_rows
 
     config = StudyConfig(
         bench=bench,
