@@ -250,7 +250,8 @@ def anytime_auc(
     x: np.ndarray, curves: np.ndarray, lo: float, hi: float, higher_is_better: bool
 ) -> np.ndarray:
     """Per run (row of `curves`, best-so-far values on grid `x`), the area under its curve
-    normalised to [0, 1]: values mapped so `lo` (worst) is 0 and `hi` (best) is 1, a grid point
+    normalised to [0, 1]: values in [lo, hi] (the range's min and max) mapped so the better end
+    (hi if `higher_is_better`, else lo) is 1 and the other 0, a grid point
     before the run's first evaluation counts as 0, and the area is divided by the grid's span
     (trapezoid rule; one grid point: its value). 1 = the best value from the first point on."""
     x = np.asarray(x, float)
