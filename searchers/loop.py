@@ -10,6 +10,16 @@ chosen to match how NAS comparisons are reported in the literature (NAS-Bench-20
   query costs `Benchmark.cost` (the benchmark's measured training time, or 1 s per query where it
   has none; `Benchmark.cost_source` says which). A query that would cross `time_budget` is not
   made. Whichever budget is reached first stops the run.
+- Cost epoch: a query costs the training it takes to read the search metric, i.e.
+  `bench.cost(arch, dataset, epoch=E)` where E is the epoch the search metric is read at (its
+  default epoch: the latest it holds, or its final value when it has one without an epoch); see
+  `cost_epoch`/`cost_rule`. A search on a 12-epoch validation accuracy joined with a 200-epoch
+  table is charged 12 epochs, not the 200-epoch total. Benchmarks whose cost does not depend on
+  the epoch (`cost_info().epoch_dependent` False) are charged their one cost.
+- Constraints (`constraints`, see `searchers.constraints`): an architecture violating one is a
+  query like any other (budget, cost, simulated time) but never the incumbent; the searcher is
+  told a penalty below everything seen so far. `best_search`/`best_report` are over feasible
+  queries only (NaN until the first feasible one).
 - Isomorphism (`isomorphism`, a study option). "per-cell" (the default): every cell is its own
   architecture, as the benchmarks recorded it. The benchmark is queried with the proposed cell
   itself (for nb201, two isomorphic cells were trained separately and differ by training noise),
@@ -47,6 +57,7 @@ import numpy as np
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError, NotInBenchmarkError
 from searchers.base import Searcher
+from searchers.constraints import Constraint, parse_constraints
 
 if TYPE_CHECKING:  # the loop needs only the Benchmark protocol, not the benchmarks package
     from benchmarks.base import Benchmark
@@ -103,6 +114,37 @@ def check_budget(budget: int | None, time_budget: float | None) -> None:
         )
 
 
+def cost_epoch(bench: Benchmark, metric: str, dataset: str | None = None) -> int | None:
+    """The epoch a query of `metric` is charged for (`bench.cost(..., epoch=...)`): the epoch
+    `metric` is read at by default (its latest, or None for a final value), or None when the
+    benchmark's cost does not depend on the epoch."""
+    d = bench._dataset(dataset)
+    if not bench.cost_info(d).epoch_dependent:
+        return None
+    eps = bench.epochs(metric, d)
+    if None in eps or not eps:
+        return None
+    return max(e for e in eps if e is not None)
+
+
+def cost_rule(bench: Benchmark, metric: str, dataset: str | None = None) -> str:
+    """One sentence for reports: what one query of a search on `metric` costs."""
+    d = bench._dataset(dataset)
+    e = cost_epoch(bench, metric, d)
+    info = bench.cost_info(d, epoch=e)
+    if info.kind == "unit":
+        return f"each query costs 1 simulated second ({info.description})"
+    if e is None:
+        return (
+            f"each query costs the training time of the value {metric!r} is read at "
+            f"(final): {info.description}"
+        )
+    return (
+        f"each query costs the training time to epoch {e}, where {metric!r} is read "
+        f"(bench.cost(arch, {d!r}, epoch={e})): {info.description}"
+    )
+
+
 def run_search(
     searcher: Searcher,
     bench: Benchmark,
@@ -117,13 +159,15 @@ def run_search(
     max_asks: int | None = None,
     max_repeats: int = 1000,
     isomorphism: str = "per-cell",
+    constraints: tuple[str | Constraint, ...] = (),
 ) -> Trajectory:
     """Run `searcher` on `bench` until a budget is spent; see the module docstring for the rules.
 
     Multi-objective searchers (`searcher.num_objectives > 1`) are told the `objectives` (signed so
     higher is better) instead of `metric`; `metric` still defines the best-so-far columns.
     Returned columns: step, arch (space string), search, report, cost, sim_time, best_search,
-    best_report, asks (proposals so far, repeats included), and `obj:<metric>` per objective.
+    best_report, asks (proposals so far, repeats included), `obj:<metric>` per objective and,
+    with `constraints`, `feasible` and `con:<metric>` per constrained metric.
     """
     check_budget(budget, time_budget)
     check_isomorphism(isomorphism)
@@ -135,6 +179,7 @@ def run_search(
     objectives = tuple(objectives)
     for m in (metric, report_metric, *objectives):
         bench.metric_info(m, d)
+    cons = parse_constraints(constraints, bench, d)
     if k > 1 and len(objectives) != k:
         raise InvalidInputError(
             f"searcher {type(searcher).__name__} optimises {k} objectives; give exactly {k} "
@@ -146,7 +191,18 @@ def run_search(
     max_asks = max_asks or (100 * (budget or 1000) + 10_000)
     limit = budget if budget is not None else np.inf
     tlimit = time_budget if time_budget is not None else np.inf
-    query, cost_of = bench.query, bench.cost
+    query = bench.query
+    try:
+        epoch = cost_epoch(bench, metric, d)
+    except AttributeError:  # a duck-typed benchmark without cost_info/epochs: its one cost
+        epoch = None
+    if epoch is None:
+        cost_of = bench.cost
+    else:
+
+        def cost_of(a: Any, d: str) -> Any:
+            return bench.cost(a, d, epoch=epoch)
+
     reader = getattr(bench, "reader", None)  # Benchmark.reader; a duck-typed one may lack it
     if reader is not None:
         read = reader(metric, d)
@@ -156,6 +212,28 @@ def run_search(
             return query(a, metric, d)
 
     timed = time_budget is not None
+    con_metrics = list(dict.fromkeys(c.metric for c in cons))
+    con_read = [bench.reader(m, d) if reader is not None else None for m in con_metrics]
+    con_vals: list[list[float]] = []
+    feasible: list[bool] = []
+    lowest = np.full(k, np.inf)  # lowest finite signed value told so far, per column
+
+    def penalised(c: Arch, v: Any) -> tuple[Any, list[float], bool]:
+        """The value told for `c` (real, or the penalty if infeasible), its constraint values."""
+        vals = [
+            float(r(c)) if r is not None else float(query(c, m, d))
+            for r, m in zip(con_read, con_metrics, strict=True)
+        ]
+        by = dict(zip(con_metrics, vals, strict=True))
+        viol = sum(con.violation(by[con.metric]) for con in cons)
+        row = np.atleast_1d(np.asarray(v, dtype=float))
+        fin = np.isfinite(row)
+        np.minimum(lowest, np.where(fin, row, np.inf), out=lowest)
+        if viol <= 0:
+            return v, vals, True
+        pen = np.where(np.isfinite(lowest), lowest - viol, -np.inf)
+        return (float(pen[0]) if k == 1 else pen), vals, False
+
     parse = space.parse
     merge = isomorphism == "merge"
     if merge:
@@ -217,6 +295,10 @@ def run_search(
                     else:
                         row = np.array([query(c, m, d) for m in objectives]) * obj_signs
                         v = np.where(np.isnan(row), -inf, row)
+                    if cons:
+                        v, cv, ok = penalised(c, v)
+                        con_vals.append(cv)
+                        feasible.append(ok)
                     told[c] = v
                     out.append(a)
                     vals.append(v)
@@ -254,23 +336,31 @@ def run_search(
             cost = np.asarray(cost_of(keys, d), dtype=float)
         else:
             cost = np.asarray(costs, dtype=float)
-        signed = np.where(np.isnan(search), -np.inf, sign * search)
+        feas = np.asarray(feasible, dtype=bool) if cons else np.ones(n, dtype=bool)
+        signed = np.where(np.isnan(search) | ~feas, -np.inf, sign * search)
         running = np.maximum.accumulate(signed)
         # index of the incumbent at each step: the last step where the running best improved
         improved = np.r_[True, running[1:] > running[:-1]]
         inc = np.maximum.accumulate(np.where(improved, np.arange(n), 0))
+        seen_feasible = np.maximum.accumulate(feas)
     else:
         report = cost = np.empty(0)
         inc = np.empty(0, dtype=np.int64)
+        seen_feasible = np.empty(0, dtype=bool)
     columns["report"] = report
     columns["cost"] = cost
     columns["sim_time"] = np.cumsum(cost)
-    columns["best_search"] = search[inc]
-    columns["best_report"] = report[inc]
+    columns["best_search"] = np.where(seen_feasible, search[inc], np.nan)
+    columns["best_report"] = np.where(seen_feasible, report[inc], np.nan)
     columns["asks"] = np.asarray(asks_at, dtype=np.int64)
     if k > 1 or objectives:
         for m in objectives:
             columns[f"obj:{m}"] = np.asarray(query(keys, m, d), dtype=float) if n else np.empty(0)
+    if cons:
+        columns["feasible"] = np.asarray(feasible, dtype=bool)
+        cv = np.asarray(con_vals, dtype=float).reshape(n, len(con_metrics))
+        for i, m in enumerate(con_metrics):
+            columns[f"con:{m}"] = cv[:, i]
     return Trajectory(
         columns=columns,
         stop_reason=stop,
@@ -279,5 +369,9 @@ def run_search(
         missing=missing,
         wall_s=wall,
         result=searcher.result(),
-        info={"isomorphism": isomorphism},
+        info={
+            "isomorphism": isomorphism,
+            "cost_epoch": epoch,
+            "constraints": [str(c) for c in cons],
+        },
     )

@@ -309,3 +309,41 @@ def test_nb201_mutate_returns_the_equal_child_it_already_knows():
         assert space._checked.get(child) is child
         parent = child
     assert len(seen) < 3000  # some children were met again
+
+
+def test_a_query_costs_the_training_to_the_epoch_the_search_metric_is_read_at():
+    """12-epoch validation accuracy joined with the 200-epoch table: each query is charged
+    12 x train_time_per_epoch (bench.cost(..., epoch=12)), not the 200-epoch training time."""
+    from searchers.loop import cost_epoch, cost_rule
+    from tests.conftest import shared_file
+
+    t200 = benchmarks.load(
+        "table",
+        path=shared_file("nb201-tables", "nb201_200ep_test_time_zc.csv"),
+        preset="nb201-200ep",
+    )
+    t12 = benchmarks.load(
+        "table", path=shared_file("nb201-tables", "nb201_12ep_test_valid.csv"), preset="nb201-12ep"
+    )
+    j = benchmarks.join(t200, t12)
+    assert cost_epoch(j, "valid_acc") == 12 and cost_epoch(j, "test_acc") == 200
+    assert "epoch 12" in cost_rule(j, "valid_acc")
+    for time_budget in (None, 20_000.0):
+        t = run_search(
+            searchers.create("rs", j.space, seed=0),
+            j,
+            metric="valid_acc",
+            report_metric="test_acc",
+            budget=30 if time_budget is None else None,
+            time_budget=time_budget,
+        )
+        archs = [j.space.parse(a) for a in t.columns["arch"]]
+        per_epoch = t200.query(archs, "train_time_per_epoch").astype(float)
+        np.testing.assert_allclose(t.columns["cost"], 12 * per_epoch, rtol=1e-6)
+        assert (t.columns["cost"] < j.cost(archs) / 10).all()
+        assert t.info["cost_epoch"] == 12
+    # the 200-epoch table alone: charged at epoch 200, its recorded total training time
+    assert cost_epoch(t200, "test_acc") == 200
+    np.testing.assert_array_equal(t200.cost(archs, epoch=200), t200.cost(archs))
+    # a benchmark whose cost does not depend on the epoch keeps its one cost
+    assert cost_epoch(benchmarks.load("analognas"), "baseline_accuracy") is None
