@@ -77,8 +77,10 @@ def main() -> None:
     trees = {"old": a.baseline_tree.resolve(), "new": HERE}
     for k in ("old", "new"):  # warm each side's cache (and check the two agree)
         run(trees[k], homes[k], 1, 20, 1)
-    print(f"load average before: {os.getloadavg()[0]:.2f}; {a.workers} workers; "
-          f"5 searchers x {a.seeds} seeds x {a.budget} queries")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f}; {a.workers} workers; "
+        f"5 searchers x {a.seeds} seeds x {a.budget} queries"
+    )
     ratios_wall, ratios_cpu = [], []
     for p in range(a.pairs):
         res = {}

@@ -57,7 +57,6 @@ def require_hook(net: Any, name: str, needed_by: str, what: str) -> Callable[...
         from nas_core.errors import InvalidInputError
 
         raise InvalidInputError(
-            f"{needed_by} needs the network's {name}() hook ({what}); "
-            f"{type(net).__name__} has none"
+            f"{needed_by} needs the network's {name}() hook ({what}); {type(net).__name__} has none"
         )
     return fn
