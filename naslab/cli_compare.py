@@ -39,20 +39,100 @@ def _default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+#: `naslab compare` flags that a study file also sets: given explicitly, they override the file.
+OVERRIDES = (
+    "dataset",
+    "searchers",
+    "seeds",
+    "base_seed",
+    "budget",
+    "time_budget",
+    "metric",
+    "report_metric",
+    "objectives",
+    "constraints",
+    "isomorphism",
+    "params",
+)
+
+
+def build_config(
+    study: Path | None,
+    bench: str | None,
+    path: str | None,
+    options: list[str] | None,
+    given: dict[str, Any],
+) -> Any:
+    """The StudyConfig of a command line: the study file's (if any) with the flags in `given`
+    (those the user typed; None = not given) overriding it; `--param` adds to the file's params."""
+    from naslab.bench_spec import BenchSpec
+    from naslab.compare import StudyConfig
+
+    given = {k: v for k, v in given.items() if v is not None}
+    if study is not None:
+        from dataclasses import replace
+
+        from naslab.study_file import load_study
+
+        if bench is not None or path is not None or options:
+            raise InvalidInputError(
+                "the study file names the benchmark: give either --study or --bench/--path/"
+                "--option, not both (edit the study file's [[benchmark]] tables to change it)"
+            )
+        sf = load_study(study)
+        config = sf.config
+        if "params" in given:
+            merged = {s: dict(p) for s, p in config.params.items()}
+            for s, p in given.pop("params").items():
+                merged.setdefault(s, {}).update(p)
+            given["params"] = merged
+        return replace(config, **given)
+    spec = BenchSpec.from_cli(bench or "analognas", path, options)
+    return StudyConfig(bench=spec, **given)
+
+
 @friendly_errors
 def compare(
-    bench: str = typer.Option("analognas", "--bench", "-b", help="Benchmark (naslab bench list)."),
+    study: Path = typer.Option(
+        None,
+        "--study",
+        help="Study file (TOML): benchmark parts and settings. Flags given with it override the "
+        "file's values.",
+    ),
+    bench: str = typer.Option(
+        None, "--bench", "-b", help="Benchmark (naslab bench list) [default: analognas]."
+    ),
+    path: str = typer.Option(
+        None, "--path", help="Data file of a file-backed benchmark (see `naslab bench list`)."
+    ),
+    option: list[str] = typer.Option(
+        [],
+        "--option",
+        "-o",
+        help="Loader option KEY=VALUE passed to benchmarks.load (repeatable; VALUE read as JSON "
+        "when it parses, else as a string).",
+    ),
     dataset: str = typer.Option(
         None, "--dataset", "-d", help="Dataset [default: the benchmark's]."
     ),
     searcher_names: str = typer.Option(
-        "rs,re,ls,reinforce,tpe", "--searchers", "-s", help="Comma-separated searcher names."
+        None,
+        "--searchers",
+        "-s",
+        help="Comma-separated searcher names [default: rs,re,ls,reinforce,tpe].",
     ),
-    seeds: int = typer.Option(10, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1)."),
-    base_seed: int = typer.Option(0, "--base-seed", help="Seed the per-run seeds derive from."),
-    budget: int = typer.Option(300, "--budget", help="Distinct queries per run."),
+    seeds: int = typer.Option(
+        None, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1) [default: 10]."
+    ),
+    base_seed: int = typer.Option(
+        None, "--base-seed", help="Seed the per-run seeds derive from [default: 0]."
+    ),
+    budget: int = typer.Option(None, "--budget", help="Distinct queries per run [default: 300]."),
     time_budget: float = typer.Option(
-        None, "--time-budget", help="Simulated seconds per run (Benchmark.cost); optional."
+        None,
+        "--time-budget",
+        help="Simulated seconds per run: each query costs the training time to the epoch the "
+        "search metric is read at (Benchmark.cost); optional.",
     ),
     metric: str = typer.Option(
         None, "--metric", "-m", help="Metric to search on [default: per benchmark]."
@@ -61,20 +141,30 @@ def compare(
         None, "--report-metric", help="Metric to report [default: per benchmark, or --metric]."
     ),
     objectives: str = typer.Option(
-        None, "--objectives", help="Comma-separated metrics for multi-objective studies (nsga2)."
+        None,
+        "--objectives",
+        help="Comma-separated metrics for multi-objective studies (nsga2); '-NAME' minimise, "
+        "'+NAME' maximise, bare: the metric's own direction.",
+    ),
+    constraint: list[str] = typer.Option(
+        [],
+        "--constraint",
+        "-c",
+        help="METRIC<=VALUE or METRIC>=VALUE (repeatable): a violating architecture is charged "
+        "as a query but never becomes the incumbent.",
     ),
     param: list[str] = typer.Option(
         [], "--param", "-p", help="Searcher parameter SEARCHER.NAME=VALUE (repeatable)."
     ),
     isomorphism: str = typer.Option(
-        "per-cell",
+        None,
         "--isomorphism",
-        help="per-cell: each cell its own measured value, the budget counts cells (what the "
-        "benchmarks recorded); merge: isomorphic cells share their representative's value and "
-        "count once.",
+        help="per-cell (default): each cell its own measured value, the budget counts cells (what "
+        "the benchmarks recorded); merge: isomorphic cells share their representative's value "
+        "and count once.",
     ),
     out: Path = typer.Option(
-        None, "--out", "-o", help="Output directory [default: ./compare-<bench>-<dataset>]."
+        None, "--out", help="Output directory [default: ./compare-<bench>-<dataset>]."
     ),
     workers: int = typer.Option(
         None, "--workers", "-w", help="Parallel runs [default: CPU cores, at most 8]."
@@ -94,61 +184,46 @@ def compare(
 ) -> None:
     """Compare NAS searchers (searchers x seeds) on a benchmark; resumable, parallel, with a report.
 
-    Writes trajectories.parquet, summary.csv/json, plots and report.md to --out. Rerunning the
-    same command resumes: finished runs are skipped.
+    The benchmark is a registered name (--bench, --path, --option, as `naslab bench`) or a study
+    file (--study) naming benchmarks to join and every setting. Writes trajectories.parquet,
+    summary.csv/json, plots, report.md and the resolved study.toml to --out. Rerunning the same
+    command resumes: finished runs are skipped.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from naslab.compare import (
-        StudyConfig,
-        check_executor,
-        output_dir,
-        resolve,
-        run_study,
-    )
+    from naslab.compare import check_executor, output_dir, resolve, run_study
+    from naslab.progress import RunProgress
     from naslab.study_report import summary_rows
 
-    config = StudyConfig(
-        bench=bench,
-        dataset=dataset,
-        searchers=_split(searcher_names),
-        seeds=seeds,
-        base_seed=base_seed,
-        budget=budget,
-        time_budget=time_budget,
-        metric=metric,
-        report_metric=report_metric,
-        objectives=_split(objectives) if objectives else (),
-        isomorphism=isomorphism,
-        params=_params(param),
+    config = build_config(
+        study,
+        bench,
+        path,
+        option,
+        {
+            "dataset": dataset,
+            "searchers": _split(searcher_names) if searcher_names is not None else None,
+            "seeds": seeds,
+            "base_seed": base_seed,
+            "budget": budget,
+            "time_budget": time_budget,
+            "metric": metric,
+            "report_metric": report_metric,
+            "objectives": _split(objectives) if objectives is not None else None,
+            "constraints": tuple(constraint) if constraint else None,
+            "isomorphism": isomorphism,
+            "params": _params(param) if param else None,
+        },
     )
     workers = workers or _default_workers()
     check_executor(executor, workers, pool)
     resolved, _ = resolve(config)
-    out = out or Path(f"compare-{resolved.bench}-{resolved.dataset}")
+    out = out or Path(f"compare-{resolved.bench_name}-{resolved.dataset}")
     output_dir(out).check(fresh)  # a folder naslab may not use: one line, before the progress bar
-    progress = Progress(
-        TextColumn("[bold]runs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
+    progress = RunProgress(
+        dict.fromkeys(resolved.searchers, resolved.seeds),
         console=err_console,
-        transient=as_json,
+        enabled=not (as_json and err_console.is_terminal),
+        workers=workers,
     )
-    task_id = progress.add_task("runs", total=None)
-
-    def on_progress(done: int, total: int) -> None:
-        progress.update(task_id, completed=done, total=total)
-
     try:
         with progress:
             summary = run_study(
@@ -158,8 +233,8 @@ def compare(
                 workers=workers,
                 address=ray_address,
                 fresh=fresh,
-                on_progress=on_progress,
                 pool=pool,
+                progress=progress,
             )
     except KeyboardInterrupt:
         err_console.print(

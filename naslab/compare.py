@@ -1,9 +1,20 @@
 """The method-comparison study behind `naslab compare`: searchers x seeds on one benchmark.
 
+The benchmark: `StudyConfig.bench` is a registered name (with `bench_options`), a
+`naslab.bench_spec.BenchSpec` (names and options, several parts joined), or a benchmark object
+built in Python (a `Benchmark` instance: a custom subclass, a `benchmarks.join(...)` result). An
+object is shipped to worker processes with cloudpickle, so a class defined in a notebook or in a
+script read from stdin works with `workers > 1`; its study file cannot rebuild it (it says
+`benchmark = "in-memory: <name>"`) and the resume check compares its name only.
+
 Layout of the output directory (`out`):
 
-- `study.json`: the study's settings; rerunning into the same directory must use the same
-  benchmark, dataset, metrics, budgets and parameters (more searchers or seeds are fine).
+- `study.toml`: the resolved study (`naslab.study_file`: benchmark parts with absolute paths,
+  every setting with its default filled in); `naslab compare --study out/study.toml` reruns it.
+  `study.json`: the same settings as JSON. Rerunning into the same directory must use the same
+  benchmark, dataset, metrics, constraints, budgets and parameters; more searchers or seeds are
+  fine, and both files (and the report) then describe the union of every searcher and the largest
+  number of seeds run in the folder.
 - `log/`: a `nas_core.results.ResultLog` of every finished run (its whole trajectory, or one row
   saying it failed and why), appended as runs finish (a part every `flush_s`). Rerunning skips
   runs already logged as ok (failed runs are retried), so an interrupted study resumes where it
@@ -29,7 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +53,12 @@ from benchmarks.base import Benchmark
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
+from naslab.bench_spec import BenchSpec
 from naslab.study_metrics import default_metrics
 from naslab.study_report import RUN_COLUMNS, RUN_KEYS, build_outputs, load_results
-from naslab.study_run import RunTask, _load_bench, execute_run, make_searcher
+from naslab.study_run import RunTask, execute_run, make_searcher, pack_bench
 from naslab.validate import check_seed, check_time_budget
+from searchers.constraints import parse_constraints, parse_objectives
 from searchers.loop import check_budget, check_isomorphism
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
@@ -53,9 +66,15 @@ DEFAULT_SEARCHERS = ("rs", "re", "ls", "reinforce", "tpe")
 
 @dataclass
 class StudyConfig:
-    """Everything that defines a study (and must match when resuming into the same directory)."""
+    """Everything that defines a study (and must match when resuming into the same directory).
 
-    bench: str = "analognas"
+    `bench`: a registered name (its loader options in `bench_options`), a `BenchSpec`, or a
+    `Benchmark` object (see the module docstring). `objectives` may carry a sign (`-latency`:
+    minimise; see `searchers.constraints`); `constraints` are texts like `"latency_pixel3<=10"`.
+    `resolve` returns the config with `bench` as a BenchSpec (or the object), bare objective names
+    and normalised constraint texts."""
+
+    bench: str | BenchSpec | Benchmark = "analognas"
     dataset: str | None = None
     searchers: tuple[str, ...] = DEFAULT_SEARCHERS
     seeds: int = 10
@@ -69,6 +88,7 @@ class StudyConfig:
     isomorphism: str = "per-cell"  # searchers.loop.ISOMORPHISM: "per-cell" or "merge"
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     bench_options: dict[str, Any] = field(default_factory=dict)
+    constraints: tuple[str, ...] = ()
 
     #: settings that must agree with an existing study.json before resuming
     FIXED = (
@@ -83,22 +103,84 @@ class StudyConfig:
         "batch_size",
         "isomorphism",
         "params",
-        "bench_options",
+        "constraints",
     )
 
+    @property
+    def spec(self) -> BenchSpec | None:
+        """The benchmark as a BenchSpec (None for a benchmark object)."""
+        if isinstance(self.bench, BenchSpec):
+            return self.bench
+        if isinstance(self.bench, str):
+            return BenchSpec.single(self.bench, **self.bench_options)
+        return None
+
+    @property
+    def bench_name(self) -> str:
+        """The benchmark's name (`a+b` for a join of named parts)."""
+        return self.spec.name if self.spec is not None else str(self.bench.name)  # type: ignore[union-attr]
+
+    def bench_label(self) -> Any:
+        """The JSON form of the benchmark: a BenchSpec's parts, or "in-memory: <name>"."""
+        spec = self.spec
+        return spec.to_list() if spec is not None else f"in-memory: {self.bench_name}"
+
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["bench"] = self.bench_label()
+        d["bench_options"] = {}  # folded into "bench"
         d["searchers"] = list(self.searchers)
         d["objectives"] = list(self.objectives)
+        d["constraints"] = list(self.constraints)
+        d["params"] = {k: dict(v) for k, v in self.params.items()}
         return d
+
+
+def _absolute_paths(spec: BenchSpec) -> BenchSpec:
+    """`spec` with every part's `path` made absolute (a study file must not depend on the cwd)."""
+    parts = []
+    for p in spec.parts:
+        opts = dict(p.options)
+        if isinstance(opts.get("path"), str):
+            opts["path"] = str(Path(opts["path"]).expanduser().resolve())
+        parts.append(replace(p, options=opts))
+    return BenchSpec(tuple(parts))
+
+
+def _normalised(d: dict[str, Any]) -> dict[str, Any]:
+    """A study.json's settings with the benchmark in one form (older files kept `bench` as a
+    name and its options in `bench_options`)."""
+    d = dict(d)
+    b, opts = d.get("bench"), d.pop("bench_options", None) or {}
+    if isinstance(b, str) and not b.startswith("in-memory:"):
+        d["bench"] = _absolute_paths(BenchSpec.single(b, **opts)).to_list()
+    d.setdefault("constraints", [])
+    return d
 
 
 def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
     """Check every name and number in `config` and fill the defaults; raise naslab errors."""
-    bench = _load_bench(
-        check_name("benchmark", config.bench, benchmarks.list()),
-        json.dumps(config.bench_options, sort_keys=True),
-    )
+    spec = config.spec
+    if spec is not None:
+        if isinstance(config.bench, str):
+            check_name("benchmark", config.bench, benchmarks.list())
+        elif config.bench_options:
+            raise InvalidInputError(
+                "bench_options go with a benchmark name; a BenchSpec carries its own options"
+            )
+        spec = _absolute_paths(spec)
+        bench = spec.load()
+    elif isinstance(config.bench, Benchmark):
+        if config.bench_options:
+            raise InvalidInputError(
+                "bench_options go with a benchmark name, not a Benchmark object"
+            )
+        bench = config.bench
+    else:
+        raise InvalidInputError(
+            "bench must be a registered benchmark name, a BenchSpec or a Benchmark object, got "
+            f"{type(config.bench).__name__}"
+        )
     dataset = bench._dataset(config.dataset)
     if not config.searchers:
         raise InvalidInputError(f"give at least one searcher; valid: {', '.join(searchers.list())}")
@@ -124,12 +206,14 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         for s in config.searchers
         if searchers.get(s).num_objectives > 1 or "num_objectives" in searchers.params_of(s)
     ]
-    objectives = tuple(config.objectives) or (d_objs if multi else ())
-    if config.objectives and config.metric is None:
+    given_objs = parse_objectives(config.objectives, bench, dataset)
+    objectives = given_objs or (tuple(d_objs) if multi else ())
+    if given_objs and config.metric is None:
         metric = objectives[0]
         report = config.report_metric or metric
     for m in (metric, report, *objectives):
         bench.metric_info(m, dataset)
+    constraints = tuple(str(c) for c in parse_constraints(config.constraints, bench, dataset))
     if multi and len(objectives) < 2:
         raise InvalidInputError(
             f"searcher(s) {', '.join(multi)} are multi-objective: give --objectives with at least "
@@ -147,15 +231,17 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
             said = str(e)  # registry errors already name the searcher
             where = "" if f"searcher {s!r}" in said else f" of searcher {s!r}"
             raise InvalidInputError(f"--param{where}: {said}") from None
-    resolved = StudyConfig(
-        **{
-            **asdict(config),
-            "dataset": dataset,
-            "metric": metric,
-            "report_metric": report,
-            "objectives": objectives,
-            "searchers": tuple(config.searchers),
-        }
+    resolved = replace(
+        config,
+        bench=spec if spec is not None else bench,
+        bench_options={},
+        dataset=dataset,
+        metric=metric,
+        report_metric=report,
+        objectives=objectives,
+        constraints=constraints,
+        searchers=tuple(config.searchers),
+        params={k: dict(v) for k, v in config.params.items()},
     )
     return resolved, bench
 
@@ -165,14 +251,22 @@ def run_seed(base_seed: int, seed: int) -> int:
     return int(np.random.SeedSequence(base_seed, spawn_key=(seed,)).generate_state(1)[0])
 
 
-def make_task(config: StudyConfig, searcher: str, seed: int) -> RunTask:
-    """The task of run (`searcher`, `seed`) of a resolved study `config`."""
+def make_task(
+    config: StudyConfig, searcher: str, seed: int, packed: tuple[str, bytes] | None = None
+) -> RunTask:
+    """The task of run (`searcher`, `seed`) of a resolved study `config`. For a benchmark object,
+    `packed` is its `naslab.study_run.pack_bench` (pass it to pickle the object once per study)."""
+    spec = config.spec
+    if spec is not None:
+        bench, blob = spec.key(), None
+    else:
+        bench, blob = packed or pack_bench(config.bench)  # type: ignore[arg-type]
     return RunTask(
         searcher=searcher,
         seed=seed,
         run_seed=run_seed(config.base_seed, seed),
-        bench=config.bench,
-        bench_options=json.dumps(config.bench_options, sort_keys=True),
+        bench=bench,
+        bench_blob=blob,
         dataset=config.dataset,
         metric=config.metric,
         report_metric=config.report_metric,
@@ -182,12 +276,13 @@ def make_task(config: StudyConfig, searcher: str, seed: int) -> RunTask:
         batch_size=config.batch_size,
         isomorphism=config.isomorphism,
         params=dict(config.params.get(searcher, {})),
+        constraints=tuple(config.constraints),
     )
 
 
 #: What `naslab compare` writes in its output folder: its own files (deleted by --fresh) and the
 #: outputs rebuilt from the log (checksummed, so a user's file of the same name is never lost).
-OWN_FILES = ("log", "study.json")
+OWN_FILES = ("log", "study.json", "study.toml")
 OUTPUT_FILES = (
     "trajectories.parquet",
     "runs.csv",
@@ -237,19 +332,29 @@ def _run_error(rec: dict[str, Any] | BaseException) -> str | None:
     return rec["error"] if rec.get("status") == "failed" else None
 
 
-def _check_existing(od: OutputDir, config: StudyConfig) -> None:
-    """Refuse to resume a different study; a garbled study.json is set aside (its log is kept)."""
+def _check_existing(od: OutputDir, config: StudyConfig) -> StudyConfig:
+    """Refuse to resume a different study; a garbled study.json is set aside (its log is kept).
+    Returns `config` widened to every searcher and the most seeds the folder has run (what its
+    study files and report describe)."""
     old = od.read_json("study.json")
     if old is None:
-        return
+        return config
     out = od.path
-    new = json.loads(json.dumps(config.to_dict()))
+    old = _normalised(old)
+    new = _normalised(json.loads(json.dumps(config.to_dict())))
     diff = [k for k in StudyConfig.FIXED if old.get(k) != new.get(k)]
     if diff:
         shown = ", ".join(f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in diff)
         raise InvalidInputError(
             f"{out} holds a different study ({shown}); use another --out, or --fresh to discard it"
         )
+    before = [s for s in old.get("searchers", []) if isinstance(s, str)]
+    seeds = old.get("seeds")
+    return replace(
+        config,
+        searchers=tuple(dict.fromkeys([*before, *config.searchers])),
+        seeds=max(config.seeds, seeds if isinstance(seeds, int) else 0),
+    )
 
 
 def run_study(
@@ -263,28 +368,36 @@ def run_study(
     flush_s: float = 0.5,
     on_progress: Callable[[int, int], None] | None = None,
     pool: str = "auto",
+    progress: Any = None,
 ) -> dict[str, Any]:
     """Run every missing (searcher, seed) of `config` into `out`, then rebuild the tables, plots and
     report from the log. Returns the summary (what `--json` prints).
 
     Finished runs are appended to the log at most `flush_s` seconds after they finish, and always
     before this function returns or an interrupt (Ctrl-C) propagates, so an interrupted study
-    loses only the runs in flight. `on_progress(done, total)` is called as runs finish.
+    loses only the runs in flight. `on_progress(done, total)` is called as runs finish;
+    `progress` (a `naslab.progress.RunProgress`, or any object with `set_total(group, n)`,
+    `skip(group, n)` and `advance(group, seconds)`) is told per searcher: its runs, those already
+    done, and each run's duration as it finishes.
 
     `pool` ("auto", "always", "never"; local executor, workers > 1): by default the runs start
     inline and move to a process pool only once they show it pays for its start-up, so a small
     study never waits for workers it cannot use (`nas_core.parallel.AutoExecutor`).
     """
+    from naslab.study_file import write_study
+
     check_executor(executor, workers, pool)
     config, bench = resolve(config)
     od = output_dir(out)
     with od.open(fresh=fresh):
-        _check_existing(od, config)
-        od.write_json("study.json", config.to_dict())
+        described = _check_existing(od, config)
+        od.write_json("study.json", described.to_dict())
+        write_study(od.path / "study.toml", described.spec or described.bench_label(), described)
         log = od.log("log", required=(*RUN_KEYS, "status"))
         done = _ok_runs(log)
+        packed = pack_bench(bench) if config.spec is None else None
         tasks = [
-            make_task(config, s, seed)
+            make_task(config, s, seed, packed)
             for seed in range(config.seeds)
             for s in config.searchers
             if (s, seed) not in done
@@ -293,12 +406,19 @@ def run_study(
         finished = total - len(tasks)
         if on_progress:
             on_progress(finished, total)
+        if progress is not None:
+            for s in config.searchers:
+                progress.set_total(s, config.seeds)
+                progress.skip(s, sum(1 for seed in range(config.seeds) if (s, seed) in done))
 
         def on_result(task: RunTask, rec: Any) -> None:
             nonlocal finished
             finished += 1
             if on_progress:
                 on_progress(finished, total)
+            if progress is not None:
+                wall = rec.get("wall_s") if isinstance(rec, dict) else None
+                progress.advance(task.searcher, wall if isinstance(wall, float) else None)
 
         job = run_tasks(
             execute_run,
@@ -315,7 +435,7 @@ def run_study(
         )
         with guard_writes(od.path):
             try:
-                summary = build_outputs(od.path, config, bench)
+                summary = build_outputs(od.path, described, bench)
             finally:
                 od.record()  # whatever was written is naslab's, even if a later file failed
     summary["wall_s_this_invocation"] = job.wall_s

@@ -2,14 +2,22 @@
 
 Kept apart from `naslab.compare` so that a spawned worker process, which imports the module of
 the function it runs, loads only the runner, the searchers and the benchmarks: not pandas, SciPy's
-statistics or the plotting, which the study needs only once, in the parent (worker start-up
-1.3 -> 0.6 s, a large share of a study that now takes seconds).
+statistics or the plotting, which the study needs only once, in the parent.
+
+The benchmark reaches a worker in one of two forms. A named one (`naslab.bench_spec.BenchSpec`:
+registered names and loader options) travels as its key and is loaded once per worker process. A
+benchmark object built in Python (`StudyConfig(bench=<Benchmark>)`) travels as a cloudpickle
+payload: cloudpickle pickles classes defined in `__main__` (a notebook, a script read from stdin)
+by value, which the standard pickle cannot (a spawned worker does not have the parent's
+`__main__`, so the task could not be unpickled and the pool broke). The payload is unpickled once
+per worker process (cached by its digest).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -23,6 +31,36 @@ from searchers.loop import run_search
 @cache
 def _load_bench(name: str, options_json: str) -> Benchmark:
     return benchmarks.load(name, **json.loads(options_json))
+
+
+_UNPICKLED: dict[str, Benchmark] = {}
+
+
+def pack_bench(bench: Benchmark) -> tuple[str, bytes]:
+    """(digest, cloudpickle payload) of a benchmark object, for `RunTask.bench_blob`."""
+    import cloudpickle
+
+    blob = cloudpickle.dumps(bench)
+    digest = hashlib.sha256(blob).hexdigest()
+    _UNPICKLED.setdefault(digest, bench)  # the parent (inline runs) uses the object itself
+    return digest, blob
+
+
+def task_bench(task: RunTask) -> Benchmark:
+    """The benchmark of `task`: its payload (unpickled once per process), its BenchSpec key, or
+    a registered name with options."""
+    if task.bench_blob is not None:
+        b = _UNPICKLED.get(task.bench)
+        if b is None:
+            import pickle
+
+            b = _UNPICKLED[task.bench] = pickle.loads(task.bench_blob)
+        return b
+    if task.bench.startswith("["):  # a BenchSpec key (JSON list of parts)
+        from naslab.bench_spec import _load_spec
+
+        return _load_spec(task.bench)
+    return _load_bench(task.bench, task.bench_options)
 
 
 def make_searcher(
@@ -46,7 +84,7 @@ class RunTask:
     searcher: str
     seed: int
     run_seed: int
-    bench: str
+    bench: str  # a BenchSpec key, a registered name (with bench_options), or the payload digest
     bench_options: str = "{}"  # JSON with sorted keys (a cache key for the worker's benchmark)
     dataset: str | None = None
     metric: str | None = None
@@ -57,11 +95,14 @@ class RunTask:
     batch_size: int = 1
     isomorphism: str = "per-cell"
     params: tuple[tuple[str, Any], ...] = ()
+    constraints: tuple[str, ...] = ()
+    bench_blob: bytes | None = field(default=None, repr=False)  # cloudpickle of an object
 
     def __post_init__(self) -> None:
         if isinstance(self.params, dict):
             object.__setattr__(self, "params", tuple(sorted(self.params.items())))
         object.__setattr__(self, "objectives", tuple(self.objectives))
+        object.__setattr__(self, "constraints", tuple(self.constraints))
 
     @property
     def key(self) -> tuple[str, int]:
@@ -74,7 +115,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     returned as a record with `status="failed"` and the error, so one bad run never stops a study."""
     out = {"searcher": task.searcher, "seed": task.seed, "run_seed": task.run_seed}
     try:
-        bench = _load_bench(task.bench, task.bench_options)
+        bench = task_bench(task)
         s = make_searcher(
             task.searcher, bench.space, task.run_seed, dict(task.params), len(task.objectives)
         )
@@ -89,6 +130,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             time_budget=task.time_budget,
             batch_size=task.batch_size,
             isomorphism=task.isomorphism,
+            constraints=task.constraints,
         )
     except Exception as e:  # recorded, see docstring
         return {**out, "status": "failed", "error": f"{type(e).__name__}: {e}"}

@@ -31,7 +31,7 @@ def _run(tmp_path, *args):
 def test_compare(tmp_path, args, message):
     out = tmp_path / "c"
     r = _run(
-        tmp_path, "compare", "-s", "rs", "--seeds", "1", "--budget", "5", "-o", str(out), *args
+        tmp_path, "compare", "-s", "rs", "--seeds", "1", "--budget", "5", "--out", str(out), *args
     )
     assert r.exit_code == 2 and message in r.output, r.output
     assert not (out / "report.md").exists()
@@ -40,7 +40,7 @@ def test_compare(tmp_path, args, message):
 def test_compare_time_budget_at_the_cheapest_query_runs(tmp_path):
     r = _run(
         tmp_path, "compare", "-s", "rs", "--seeds", "1", "--budget", "3",
-        "--time-budget", "1", "-w", "1", "-o", str(tmp_path / "c"), "--json",
+        "--time-budget", "1", "-w", "1", "--out", str(tmp_path / "c"), "--json",
     )  # fmt: skip
     assert r.exit_code == 0, r.output
 
