@@ -1,5 +1,23 @@
 """Shared CLI plumbing: user mistakes become one clear line and a non-zero exit, never a
-traceback; `--json` output is printed the same way everywhere."""
+traceback; `--json` output is printed the same way everywhere; and one grammar for the options
+every command shares (the typer `Annotated` types below), so the same thing has the same name and
+short flag in every command:
+
+    --bench/-b NAME      registered benchmark (`naslab bench list`)
+    --path FILE          its data file (file-backed benchmarks)
+    --option KEY=VALUE   a loader option (repeatable; VALUE read as JSON when it parses)
+    --study FILE         a study file: its benchmark, and its dataset/metric as defaults
+    --dataset/-d NAME    dataset (default: the benchmark's, or the study file's)
+    --metric/-m NAME     target metric (default: chosen from the metrics' roles, or the study's)
+    --seed INT           random seed
+    --workers/-w N       parallel worker processes
+    --out/-o PATH        output file or folder
+    --json               machine-readable JSON on stdout
+    --format/-f FMT      summary table as text, markdown, latex or csv
+
+`-o` is `--out` everywhere; `--option` has no short flag. Help texts avoid square brackets, which
+rich renders as markup (and would swallow); say "(default: ...)" instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +26,8 @@ import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import numpy as np
@@ -15,10 +35,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from nas_core.errors import NaslabError
+from nas_core.errors import InvalidInputError, NaslabError
 
 if TYPE_CHECKING:
     from nas_core.registry import ComponentInfo
+    from naslab.bench_spec import BenchSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
@@ -73,6 +94,153 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, default=_default) + "\n")
 
 
+# --- the shared grammar -----------------------------------------------------------------------
+def bench_option(default: str = "analognas") -> Any:
+    """The `--bench/-b` option type of a command whose benchmark defaults to `default` (the
+    option's own default is None, so --study can tell it was not given)."""
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--bench",
+            "-b",
+            help=f"Benchmark name (see `naslab bench list`; default: {default}); or give --study.",
+            show_default=False,
+        ),
+    ]
+
+
+BenchOpt = bench_option("analognas")
+PathOpt = Annotated[
+    str | None,
+    typer.Option("--path", help="Data file of a file-backed benchmark (see `naslab bench list`)."),
+]
+OptionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option",
+        help="Benchmark loader option KEY=VALUE (repeatable; VALUE read as JSON when it parses, "
+        "else as a string).",
+    ),
+]
+StudyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--study",
+        help="Study file (TOML): its benchmark instead of --bench/--path/--option, and its "
+        "dataset and metric as defaults.",
+    ),
+]
+DatasetOpt = Annotated[
+    str | None,
+    typer.Option("--dataset", "-d", help="Dataset (default: the benchmark's, or the study's)."),
+]
+MetricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--metric",
+        "-m",
+        help="Target metric (default: the study's, else the benchmark's objective on the "
+        "validation split, else its first objective).",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
+WorkersOpt = Annotated[int, typer.Option("--workers", "-w", help="Parallel worker processes.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Summary table format: text, markdown, latex or csv.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class BenchChoice:
+    """What a command runs on: a benchmark specification plus the dataset/metric defaults a study
+    file gives (None where the command's own choice applies)."""
+
+    spec: BenchSpec
+    dataset: str | None
+    metric: str | None
+    study: Path | None = None
+
+
+def bench_choice(
+    bench: str | None,
+    path: str | None,
+    options: Sequence[str] | None,
+    study: Path | None,
+    *,
+    dataset: str | None = None,
+    metric: str | None = None,
+    default: str = "analognas",
+) -> BenchChoice:
+    """`--bench/--path/--option` or `--study` (not both), with the command's --dataset/--metric
+    winning over the study file's."""
+    from naslab.bench_spec import BenchSpec
+
+    if study is None:
+        return BenchChoice(BenchSpec.from_cli(bench or default, path, options), dataset, metric)
+    given = [f for f, v in (("--bench", bench), ("--path", path), ("--option", options)) if v]
+    if given:
+        raise InvalidInputError(
+            f"--study {study} names the benchmark; drop {', '.join(given)} (or drop --study)"
+        )
+    from naslab.study_file import load_study
+
+    sf = load_study(study)
+    cfg = sf.config
+    return BenchChoice(
+        sf.bench,
+        dataset if dataset is not None else cfg.dataset,
+        metric if metric is not None else cfg.metric,
+        Path(study),
+    )
+
+
+def check_format(fmt: str) -> str:
+    """`--format` value, checked against naslab.tables.FORMATS before any work is done."""
+    from naslab.tables import FORMATS
+
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+def print_table(
+    head: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, title: str = ""
+) -> None:
+    """A summary table on stdout in `fmt` (naslab.tables.render_table); the title is a line
+    before it in text and markdown, a LaTeX comment in latex, and left out of csv."""
+    from naslab.tables import render_table
+
+    rows = [[str(c) for c in r] for r in rows]
+    if fmt == "latex":
+        text = render_table(head, rows, fmt, caption=title or None)
+    else:
+        text = render_table(head, rows, fmt)
+        if title and fmt == "text":
+            text = f"{title}\n{text}"
+        elif title and fmt == "markdown":
+            text = f"**{title}**\n\n{text}"
+    sys.stdout.write(text)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("naslab")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            v = "unknown (not installed)"
+        sys.stdout.write(f"naslab {v}\n")
+        raise typer.Exit()
+
+
 # --- list commands ----------------------------------------------------------------------------
 #: Shared arguments of every `list` command.
 PatternArg = Annotated[str, typer.Argument(help="Glob pattern of names to list (e.g. 'g*').")]
@@ -80,7 +248,7 @@ LongOpt = Annotated[
     bool,
     typer.Option("--long", "-l", help="One table per entry: each parameter's type, range, text."),
 ]
-ListJsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ListJsonOpt = JsonOpt
 
 
 def show_components(

@@ -7,8 +7,11 @@ start-up stays fast (torch is imported only by commands that need it).
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
+
+from naslab._cli_common import version_callback
 
 app = typer.Typer(
     name="naslab",
@@ -41,6 +44,22 @@ for _module, _attr, _name in _SUBCOMMANDS:
         app.add_typer(_obj, name=_name)
     else:
         app.command(_name)(_obj)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print the installed naslab version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """naslab: compare NAS methods, study ranking correlation, train performance predictors - on
+    real benchmark data."""
 
 
 def main() -> None:

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from nas_core.errors import InvalidInputError
-from naslab._cli_common import console, friendly_errors
+from naslab._cli_common import (
+    BenchOpt,
+    DatasetOpt,
+    FormatOpt,
+    JsonOpt,
+    MetricOpt,
+    OptionOpt,
+    PathOpt,
+    SeedOpt,
+    StudyOpt,
+    WorkersOpt,
+    bench_choice,
+    bench_option,
+    check_format,
+    err_console,
+    friendly_errors,
+    print_json,
+    print_table,
+)
+from naslab.progress import RunProgress
 
 app = typer.Typer(
     help="Ranking-correlation studies: predictors' learning curves, stored scores vs. accuracy.",
@@ -31,38 +52,54 @@ def _ints(text: str, what: str) -> list[int]:
 @app.command("predictors")
 @friendly_errors
 def predictors_cmd(
-    bench: str = typer.Option("analognas", help="benchmark name (naslab bench list)"),
-    path: str = typer.Option(None, help="data file for file-backed benchmarks (suite-zero, ...)"),
-    dataset: str = typer.Option(None, help="dataset (default: the benchmark's default)"),
-    metric: str = typer.Option(None, help="target metric (default: the accuracy metric)"),
-    predictors: str = typer.Option(
-        DEFAULT_PREDICTORS, help="comma-separated predictor specs, e.g. xgb,gin[loss=pairwise]"
+    bench: BenchOpt = None,
+    path: PathOpt = None,
+    option: OptionOpt = None,
+    study: StudyOpt = None,
+    dataset: DatasetOpt = None,
+    metric: MetricOpt = None,
+    predictors: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated predictor specs, each a name with optional parameters, e.g. "
+            "xgb,gin\\[loss=pairwise]."
+        ),
+    ] = DEFAULT_PREDICTORS,
+    train_sizes: Annotated[str, typer.Option(help="Comma-separated sizes.")] = (
+        "20,50,100,200,500,1000"
     ),
-    train_sizes: str = typer.Option("20,50,100,200,500,1000", help="comma-separated sizes"),
-    test_size: int = typer.Option(1000, help="test archs per trial (0: all the rest)"),
-    trials: int = typer.Option(20, help="random train/test splits per size"),
-    features: str = typer.Option(
-        "none", help="'none', 'zc' (the benchmark's zero-cost scores), or metric names"
-    ),
-    seed: int = typer.Option(0),
-    workers: int = typer.Option(1, help="parallel worker processes"),
-    executor: str = typer.Option("local", help="local | ray"),
-    threads: int = typer.Option(1, help="torch/xgboost threads per task"),
-    out: Path = typer.Option(Path("correlate-predictors"), help="output directory (resumable)"),
+    test_size: Annotated[int, typer.Option(help="Test archs per trial (0: all the rest).")] = 1000,
+    trials: Annotated[int, typer.Option(help="Random train/test splits per size.")] = 20,
+    features: Annotated[
+        str,
+        typer.Option(help="'none', 'zc' (the benchmark's zero-cost scores), or metric names."),
+    ] = "none",
+    seed: SeedOpt = 0,
+    workers: WorkersOpt = 1,
+    executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
+    threads: Annotated[int, typer.Option(help="torch/xgboost threads per task.")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (a rerun resumes).")
+    ] = Path("correlate-predictors"),
+    fmt: FormatOpt = "text",
+    as_json: JsonOpt = False,
 ) -> None:
-    """Learning curves: fit each predictor on random samples, test on disjoint ones."""
+    """Learning curves: fit each predictor on random samples, test on disjoint ones.
+
+    The benchmark is --bench (default analognas) with --path/--option, or a study file's."""
     from naslab.validate import check_int, check_seed
 
     check_seed(seed, "--seed")
     check_int(test_size, "--test-size", 0)
     check_int(trials, "--trials", 1)
     check_int(threads, "--threads", 0)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
+    check_int(workers, "--workers", 1)
+    check_format(fmt)
     from naslab import correlate as C
 
-    src = C.make_source(bench, path, dataset, metric, features)
-    study = C.PredictorStudy(
+    choice = bench_choice(bench, path, option, study, dataset=dataset, metric=metric)
+    src = C.make_source(choice.spec, None, choice.dataset, choice.metric, features)
+    study_ = C.PredictorStudy(
         source=src,
         predictors=C.split_specs(predictors),
         train_sizes=_ints(train_sizes, "--train-sizes"),
@@ -71,59 +108,91 @@ def predictors_cmd(
         seed=seed,
         n_threads=threads,
     )
-    C.check_predictor_specs(study.predictors)  # before --out is created or locked
+    C.check_predictor_specs(study_.predictors)  # before --out is created or locked
+    per_predictor = len(study_.train_sizes) * study_.trials
     # one writer per --out, for the study and its report (nas_core.jobs)
     with C.predictor_output_dir(out).open():
         failures: list[str] = []
         counts = {"tasks": 0, "failed": 0}
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            bar = progress.add_task("fitting", total=None)
+        prog = RunProgress(
+            dict.fromkeys(study_.predictors, per_predictor),
+            console=err_console,
+            workers=workers,
+            label="fits",
+        )
 
-            def on_result(res, k, total):
-                progress.update(bar, completed=k, total=total)
-                counts["tasks"] = total
-                if isinstance(res, Exception):
-                    counts["failed"] += 1
-                    if len(failures) < 5:
-                        failures.append(f"{type(res).__name__}: {res}")
+        def on_start(pending: list) -> None:
+            left = {p: 0 for p in study_.predictors}
+            for t in pending:
+                left[t.predictor] += 1
+            for p, n in left.items():
+                if per_predictor - n:
+                    prog.skip(p, per_predictor - n)
 
+        def on_task(task, res) -> None:  # noqa: ANN001 - a PredictorTask and its result
+            counts["tasks"] += 1
+            if isinstance(res, BaseException):
+                counts["failed"] += 1
+                if len(failures) < 5:
+                    failures.append(f"{type(res).__name__}: {res}")
+                prog.advance(task.predictor)
+            else:
+                prog.advance(task.predictor, seconds=res["fit_s"] + res["predict_s"])
+
+        with prog:
             try:
                 rows = C.run_predictor_study(
-                    study, out, executor=executor, workers=workers, on_result=on_result
+                    study_,
+                    out,
+                    executor=executor,
+                    workers=workers,
+                    on_start=on_start,
+                    on_task=on_task,
                 )
             except KeyboardInterrupt:
-                progress.stop()
-                console.print(f"interrupted: finished results are saved in {out}; rerun to resume")
+                err_console.print(
+                    f"interrupted: finished results are saved in {out}; rerun to resume"
+                )
                 raise typer.Exit(130) from None
         for f in failures:
-            console.print(f"[yellow]task failed:[/] {f}")
+            err_console.print(f"[yellow]task failed:[/] {escape(f)}")
         if rows.empty:
             raise InvalidInputError("no results: every task failed")
         feats = f" + features {','.join(src.features)}" if src.features else ""
-        title = f"{bench} / {src.dataset} / {src.metric}{feats}"
-        prov = C.provenance_lines(
-            C.load_bench(bench, path), src.dataset, [src.metric, *src.features]
-        )
+        title = f"{src.bench} / {src.dataset} / {src.metric}{feats}"
+        b = src.load()
+        prov = C.provenance_lines(b, src.dataset, [src.metric, *src.features])
         summary = C.write_report(rows, out, title, provenance=prov)
-        console.print(f"[bold]{title}[/]: Spearman ρ (mean ± 95% CI over trials)")
-        console.print(
-            C.markdown_table(summary, "spearman"), highlight=False, soft_wrap=True, markup=False
-        )
-        console.print(
-            f"wrote {out}/results (raw rows), summary.csv, summary.md, learning_curve.png",
-            highlight=False,
-        )
+        if as_json:
+            print_json(
+                {
+                    "benchmark": src.bench_spec().to_list(),
+                    "dataset": src.dataset,
+                    "metric": src.metric,
+                    "features": list(src.features),
+                    "ci": C.PREDICTOR_CI,
+                    "provenance": prov,
+                    "out": str(out),
+                    "failed_tasks": counts["failed"],
+                    "rows": summary.to_dict("records"),
+                }
+            )
+        else:
+            head, body = C.summary_table(summary, "spearman")
+            print_table(
+                head,
+                body,
+                fmt,
+                f"{title}: Spearman ρ, mean ± CI half-width (CI: {C.PREDICTOR_CI})",
+            )
+            err_console.print(
+                f"wrote {out}/results (raw rows), summary.csv, summary.md, learning_curve.png",
+                highlight=False,
+            )
     if counts["failed"]:
-        console.print(
-            f"[red]{counts['failed']} of {counts['tasks']} tasks failed[/]: {failures[0]}; "
-            "rerun the same command to retry them",
+        err_console.print(
+            f"[red]{counts['failed']} of {counts['tasks']} tasks failed[/]: "
+            f"{escape(failures[0])}; rerun the same command to retry them",
             highlight=False,
         )
         raise typer.Exit(1)
@@ -132,27 +201,50 @@ def predictors_cmd(
 @app.command("scores")
 @friendly_errors
 def scores_cmd(
-    bench: str = typer.Option("suite-zero", help="benchmark with stored scores"),
-    path: str = typer.Option(None, help="data file, e.g. .../naslib-zc/zc_nasbench201.json"),
-    datasets: str = typer.Option(None, help="comma-separated datasets (default: all)"),
-    metric: str = typer.Option(None, help="accuracy metric (default: guessed)"),
-    scores: str = typer.Option(None, help="comma-separated scores (default: all zero-cost)"),
-    resamples: int = typer.Option(1000, help="bootstrap resamples for the CIs"),
-    seed: int = typer.Option(0),
-    out: Path = typer.Option(Path("correlate-scores"), help="output directory"),
+    bench: bench_option("suite-zero") = None,
+    path: Annotated[
+        str | None,
+        typer.Option(help="Data file, e.g. .../naslib-zc/zc_nasbench201.json."),
+    ] = None,
+    option: OptionOpt = None,
+    study: StudyOpt = None,
+    datasets: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            "-d",
+            "--datasets",
+            help="Comma-separated datasets (default: the study's, else all).",
+        ),
+    ] = None,
+    metric: MetricOpt = None,
+    scores: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated scores (default: all zero-cost scores)."),
+    ] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
+    seed: SeedOpt = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "correlate-scores"
+    ),
+    fmt: FormatOpt = "text",
+    as_json: JsonOpt = False,
 ) -> None:
     """Correlation of every stored score with accuracy, per dataset, with bootstrap CIs."""
     from naslab.validate import check_resamples, check_seed
 
     check_resamples(resamples, "--resamples")
     check_seed(seed, "--seed")
+    check_format(fmt)
     from naslab import correlate as C
 
+    choice = bench_choice(
+        bench, path, option, study, dataset=datasets, metric=metric, default="suite-zero"
+    )
     df = C.score_study(
-        bench,
-        path,
-        datasets=[d.strip() for d in datasets.split(",")] if datasets else None,
-        metric=metric,
+        choice.spec,
+        datasets=[d.strip() for d in choice.dataset.split(",")] if choice.dataset else None,
+        metric=choice.metric,
         scores=[s.strip() for s in scores.split(",")] if scores else None,
         n_resamples=resamples,
         seed=seed,
@@ -165,14 +257,28 @@ def scores_cmd(
         for r in df.drop_duplicates(["score", "target"]).itertuples()
     )
     (out / "scores.md").write_text(
-        "# Spearman ρ with accuracy [95% bootstrap CI]\n\n" + md + "\n\n"
+        f"# Spearman ρ with accuracy ({C.SCORE_CI} interval)\n\n" + md + "\n\n"
         "# Where the numbers come from\n\n" + prov + "\n"
         "# Kendall τ\n\n" + C.scores_markdown(df, "kendall") + "\n"
     )
     C.plot_scores(df, out / "scores.png")
-    console.print("Spearman ρ with accuracy [95% bootstrap CI]", highlight=False)
-    console.print(md, highlight=False, soft_wrap=True, markup=False)
-    console.print(f"wrote {out}/scores.csv, scores.md, scores.png", highlight=False)
+    C.plot_score_scatter(C.load_bench(choice.spec), df, out / "scatter.png")
+    if as_json:
+        print_json(
+            {
+                "benchmark": choice.spec.to_list(),
+                "ci": C.SCORE_CI,
+                "out": str(out),
+                "rows": df.to_dict("records"),
+            }
+        )
+        return
+    head, body = C.scores_table(df, "spearman")
+    print_table(head, body, fmt, f"Spearman ρ with accuracy ({C.SCORE_CI} interval)")
+    err_console.print(
+        f"wrote {out}/scores.csv, scores.md, scores.png (bars), scatter.png (score vs target)",
+        highlight=False,
+    )
 
 
 # The zero-cost helper's `naslab correlate proxies` lives in naslab.correlate_proxies.

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from naslab._cli_common import ListJsonOpt, PatternArg, console, friendly_errors, print_json
+from naslab._cli_common import (
+    JsonOpt,
+    ListJsonOpt,
+    PatternArg,
+    WorkersOpt,
+    console,
+    friendly_errors,
+    print_json,
+)
 
 app = typer.Typer(
     help="Zero-cost proxies: score untrained networks on one minibatch.", no_args_is_help=True
@@ -40,22 +50,42 @@ def list_proxies(pattern: PatternArg = "*", json_out: ListJsonOpt = False) -> No
 @app.command("score")
 @friendly_errors
 def score(
-    space: str = typer.Option("nb201", help="Search space (networks exist for nb201)."),
-    proxies: str = typer.Option("synflow,naswot", help="Comma-separated proxies, or 'all'."),
-    archs: str = typer.Option(
-        "100", help="'all', a count N (random, seeded), or a file with one architecture per line."
+    space: Annotated[str, typer.Option(help="Search space (networks exist for nb201).")] = "nb201",
+    proxies: Annotated[str, typer.Option(help="Comma-separated proxies, or 'all'.")] = (
+        "synflow,naswot"
     ),
-    data: str = typer.Option("digits", help="digits | cifar10:PATH | cifar100:PATH | npz:PATH"),
-    batch_size: int = typer.Option(64, help="Images in the scoring batch."),
-    seed: int = typer.Option(0, help="Seeds the batch, the arch sample and the weights."),
-    workers: int = typer.Option(1, help="Parallel worker processes."),
-    executor: str = typer.Option("local", help="local | ray"),
-    chunk_size: int = typer.Option(8, help="Architectures per unit of work."),
-    threads: int = typer.Option(1, help="torch threads per worker (0: torch's default)."),
-    out: str = typer.Option("scores.parquet", help="Output Parquet (parts kept beside it)."),
-    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    archs: Annotated[
+        str,
+        typer.Option(
+            help="'all', a count N (random, seeded), or a file with one architecture per line."
+        ),
+    ] = "100",
+    data: Annotated[
+        str,
+        typer.Option(
+            help="Images: digits, cifar10:DIR, cifar100:DIR, or npz:FILE with arrays x and y "
+            "(other names: npz:FILE?x=KEY&y=KEY, e.g. "
+            "npz:cifar10_lossless_6102.npz?x=x_train&y=y_train)."
+        ),
+    ] = "digits",
+    batch_size: Annotated[int, typer.Option(help="Images in the scoring batch.")] = 64,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seeds the batch, the arch sample and the weights.")
+    ] = 0,
+    workers: WorkersOpt = 1,
+    executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
+    chunk_size: Annotated[int, typer.Option(help="Architectures per unit of work.")] = 8,
+    threads: Annotated[
+        int, typer.Option(help="torch threads per worker (0: torch's default).")
+    ] = 1,
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Output Parquet file (parts kept beside it).")
+    ] = "scores.parquet",
+    json_out: JsonOpt = False,
 ) -> None:
-    """Score architectures with zero-cost proxies, in parallel, resuming a previous run."""
+    """Score architectures with zero-cost proxies, in parallel, resuming a previous run.
+
+    After the first chunk, a job that will take over a minute prints its estimated cost."""
     from naslab.validate import check_int, check_seed
 
     check_seed(seed, "--seed")
@@ -64,11 +94,11 @@ def score(
     check_int(workers, "--workers", 1)
     check_int(threads, "--threads", 0)
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from nas_core import spaces
     from nas_core.errors import InvalidInputError, JobFailedError
     from naslab._cli_common import err_console
+    from naslab.progress import RunProgress
     from zerocost import parse_names
     from zerocost.runner import check_output, run_scoring, select_archs
 
@@ -86,20 +116,25 @@ def score(
 
     get_batch(data, batch_size, seed)  # bad data or image size: one line, before any progress
     check_output(out)  # a folder, a file naslab did not write, a busy run: the same
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=json_out,
-        disable=json_out,
-    ) as prog:
-        task = prog.add_task("scoring", total=len(chosen))
+    prog = RunProgress(
+        {"cells": len(chosen)},
+        console=err_console,
+        workers=workers,
+        label="cells",
+        enabled=not (json_out and err_console.is_terminal),
+    )
+    seen = {"done": None}
 
-        def on_progress(done: int, total: int) -> None:
-            prog.update(task, completed=done, total=total)
+    def on_progress(done: int, total: int) -> None:
+        prog.set_total("cells", total)
+        if seen["done"] is None:  # the first call: what an earlier run already scored
+            if done:
+                prog.skip("cells", done)
+        elif done > seen["done"]:
+            prog.advance("cells", n=done - seen["done"])
+        seen["done"] = done
 
+    with prog:
         try:
             table = run_scoring(
                 chosen,
@@ -116,7 +151,6 @@ def score(
                 threads=threads,
             )
         except (JobFailedError, KeyboardInterrupt) as e:  # finished chunks are saved
-            prog.stop()
             msg = (
                 str(e)
                 if isinstance(e, JobFailedError)

@@ -10,6 +10,14 @@ same `out` resumes. `summarise` + `plot_learning_curves` turn the log into a tab
 `score_study(...)`: correlation of every stored score (zero-cost proxies, FLOPs, params) with
 accuracy, per dataset, with bootstrap confidence intervals (nas_core.metrics.bootstrap_ci).
 
+Intervals name their method wherever they are shown (`PREDICTOR_CI`, `SCORE_CI`): a predictor
+study's trials are independent random splits, so their mean gets a Student t interval (with 20
+trials the normal 1.96 understates the half-width by about 7%; with 5, by 29%); a score study has
+one value per score, so its interval comes from resampling architectures.
+
+A study's benchmark is a `naslab.bench_spec.BenchSpec` (a name with --path/--option, or a study
+file's parts), or for short a registered name and a path.
+
 Predictor specs: a registry name with optional parameters in brackets, e.g. `xgb`,
 `xgb[encoding=none]` (extra features only), `gin[loss=pairwise,epochs=100]`.
 """
@@ -17,6 +25,7 @@ Predictor specs: a registry name with optional parameters in brackets, e.g. `xgb
 from __future__ import annotations
 
 import ast
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -59,6 +68,9 @@ ZC_NAMES = (
 )
 KEYS = ("predictor", "train_size", "trial")
 RANK_METRICS = ("kendall", "spearman", "pearson", "precision_top5")
+#: How the intervals are computed, shown beside every interval (tables, plots, JSON).
+PREDICTOR_CI = "95% Student t over trials"
+SCORE_CI = "95% bootstrap over architectures"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,19 +115,40 @@ def split_specs(text: str) -> list[str]:
 # data pool
 @dataclass(frozen=True)
 class Source:
-    """Where a study's numbers come from (picklable, so worker processes can reload it)."""
+    """Where a study's numbers come from (picklable, so worker processes can reload it).
+
+    `spec` holds `BenchSpec.key()` when the benchmark is more than a name and a path (loader
+    options, or a study file's joined parts); `bench` is then the spec's name, for titles."""
 
     bench: str = "analognas"
     path: str | None = None
     dataset: str | None = None
     metric: str | None = None
     features: tuple[str, ...] = ()
+    spec: str | None = None
+
+    def bench_spec(self) -> Any:
+        from naslab.bench_spec import BenchSpec
+
+        if self.spec:
+            return BenchSpec.from_list(json.loads(self.spec))
+        return BenchSpec.from_cli(self.bench, self.path)
+
+    def load(self) -> Any:
+        return self.bench_spec().load()
 
 
-def load_bench(bench: str, path: str | None) -> Any:
-    import benchmarks
+def as_spec(bench: Any, path: str | None = None) -> Any:
+    """A BenchSpec from a BenchSpec, or from a registered name and an optional data file."""
+    from naslab.bench_spec import BenchSpec
 
-    return benchmarks.load(bench, path=path) if path else benchmarks.load(bench)
+    return bench if isinstance(bench, BenchSpec) else BenchSpec.from_cli(bench, path)
+
+
+def load_bench(bench: Any, path: str | None = None) -> Any:
+    """The benchmark (a registered name plus data file, or a BenchSpec), with the loader's
+    failures a user can fix as naslab errors."""
+    return as_spec(bench, path).load()
 
 
 def default_metric(b: Any, dataset: str) -> str:
@@ -174,7 +207,7 @@ def resolve_features(b: Any, dataset: str, target: str, features: str | Sequence
 def load_pool(src: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, int]:
     """(space indices, targets, features (n, k), space name, #archs dropped for non-finite
     values) of every architecture the benchmark holds for the dataset."""
-    b = load_bench(src.bench, src.path)
+    b = src.load()
     require_finite(b, "a predictor study")
     idx = b.arch_indices(src.dataset)
     y = np.asarray(b.query(idx, src.metric, src.dataset), dtype=np.float64)
@@ -186,14 +219,21 @@ def load_pool(src: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, int
 
 
 def make_source(
-    bench: str, path: str | None, dataset: str | None, metric: str | None, features: Any
+    bench: Any, path: str | None, dataset: str | None, metric: str | None, features: Any
 ) -> Source:
-    b = load_bench(bench, path)
+    """The study's source: `bench` a registered name (with data file `path`) or a BenchSpec;
+    dataset and metric resolved to the benchmark's defaults where None."""
+    spec = as_spec(bench, path)
+    b = spec.load()
     require_finite(b, "a predictor study")
     ds = b._dataset(dataset)
     m = metric or default_metric(b, ds)
     b.metric_info(m, ds)
-    return Source(bench, path, ds, m, tuple(resolve_features(b, ds, m, features)))
+    feats = tuple(resolve_features(b, ds, m, features))
+    part = spec.parts[0].options
+    if not spec.is_join and set(part) <= {"path"}:  # name + path: the short form
+        return Source(spec.name, part.get("path"), ds, m, feats)
+    return Source(spec.name, None, ds, m, feats, spec.key())
 
 
 def split(n_pool: int, train_size: int, test_size: int | None, seed: int, trial: int):
@@ -221,6 +261,8 @@ class PredictorStudy:
     def config(self) -> dict[str, Any]:
         d = asdict(self)
         d["source"]["features"] = list(self.source.features)
+        if d["source"]["spec"] is None:  # a name and a path: as studies have always said it
+            del d["source"]["spec"]
         return d
 
 
@@ -295,13 +337,17 @@ def run_predictor_study(
     workers: int = 1,
     on_result: Callable[[dict[str, Any] | Exception, int, int], None] | None = None,
     fresh: bool = False,
+    on_start: Callable[[list[PredictorTask]], None] | None = None,
+    on_task: Callable[[PredictorTask, Any], None] | None = None,
 ) -> pd.DataFrame:
     """Run (or resume) `study`, appending rows to `out/results`; returns all rows.
 
     Runs on the job runner (nas_core.jobs): `out` is locked while the study runs, results are
     appended as they finish (every 25 results or 15 s, and on Ctrl-C), and a task whose worker
     died is retried once. A failed task is not logged (a rerun retries it); `on_result(result,
-    k, n)` sees every result, failures as exceptions. `fresh` discards the study in `out`."""
+    k, n)` sees every result, failures as exceptions. `fresh` discards the study in `out`.
+    `on_start(pending)` is told the tasks still to run (after resume), `on_task(task, result)`
+    each result with its task (progress by predictor)."""
     check_predictor_specs(study.predictors)
     idx, _y, _f, _space, dropped = load_pool(study.source)
     too_big = [n for n in study.train_sizes if n > len(idx) - 2]
@@ -333,6 +379,8 @@ def run_predictor_study(
             for t in range(study.trials)
             if (spec, n, t) not in done
         ]
+        if on_start is not None:
+            on_start(tasks)
         k = 0
 
         def rows(task: PredictorTask, res: Any) -> pd.DataFrame | None:
@@ -343,6 +391,8 @@ def run_predictor_study(
         def progress(task: PredictorTask, res: Any) -> None:
             nonlocal k
             k += 1
+            if on_task is not None:
+                on_task(task, res)
             if on_result is not None:
                 on_result(res, k, len(tasks))
 
@@ -370,42 +420,67 @@ def predictor_output_dir(out: str | Path) -> OutputDir:
     return OutputDir(Path(out), "correlate-predictors", PREDICTOR_OWN_FILES, PREDICTOR_OUTPUT_FILES)
 
 
+def t_halfwidth(std: Any, n: Any, confidence: float = 0.95) -> Any:
+    """Half-width of the Student t interval for a mean of `n` values with sample std `std`
+    (NaN for one value: one trial says nothing about the spread)."""
+    from scipy import stats
+
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
+        return q * np.asarray(std, dtype=np.float64) / np.sqrt(n)
+
+
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std and 95% CI half-width (normal approximation over trials) per predictor x size."""
+    """Mean, std and the half-width of the 95% Student t interval over trials (`PREDICTOR_CI`)
+    per predictor x train size; column `ci` names the method."""
     g = rows.groupby(["predictor", "train_size"], sort=True)
     out = g.size().rename("trials").to_frame()
     for m in (*RANK_METRICS, "fit_s", "predict_s"):
         out[f"{m}_mean"] = g[m].mean()
         out[f"{m}_std"] = g[m].std(ddof=1).fillna(0.0)
     for m in RANK_METRICS:
-        out[f"{m}_ci95"] = 1.96 * out[f"{m}_std"] / np.sqrt(out["trials"])
+        out[f"{m}_ci95"] = t_halfwidth(out[f"{m}_std"], out["trials"])
+    out["ci"] = PREDICTOR_CI
     return out.reset_index()
 
 
-def markdown_table(summary: pd.DataFrame, metric: str = "spearman") -> str:
-    """Predictors as rows, train sizes as columns, 'mean ± ci95' cells."""
+def summary_table(
+    summary: pd.DataFrame, metric: str = "spearman"
+) -> tuple[list[str], list[list[str]]]:
+    """(header, rows): predictors as rows, train sizes as columns, 'mean ± half-width' cells
+    (half-width of the `PREDICTOR_CI` interval; the mean alone for a single trial)."""
     piv = summary.pivot(index="predictor", columns="train_size")
     sizes = sorted(summary["train_size"].unique())
-    lines = [
-        f"| {metric} | " + " | ".join(f"n={n}" for n in sizes) + " |",
-        "|---|" + "---|" * len(sizes),
-    ]
+    head = [metric, *(f"n={n}" for n in sizes)]
+    rows = []
     for p in piv.index:
-        cells = []
+        cells = [str(p)]
         for n in sizes:
             mu = piv.loc[p, (f"{metric}_mean", n)]
+            half = (
+                piv.loc[p, (f"{metric}_ci95", n)] if f"{metric}_ci95" in summary.columns else None
+            )
             if pd.isna(mu):
-                cells.append("")
-            elif f"{metric}_ci95" in summary.columns:
-                cells.append(f"{mu:.3f} ± {piv.loc[p, (f'{metric}_ci95', n)]:.3f}")
+                cells.append("-")
+            elif half is not None and np.isfinite(half):
+                cells.append(f"{mu:.3f} ± {half:.3f}")
             else:
                 cells.append(f"{mu:.3f}")
-        lines.append(f"| {p} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return head, rows
+
+
+def markdown_table(summary: pd.DataFrame, metric: str = "spearman") -> str:
+    """`summary_table` as Markdown."""
+    from naslab.tables import render_table
+
+    return render_table(*summary_table(summary, metric), "markdown").rstrip("\n")
 
 
 def plot_learning_curves(summary: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """Correlation vs. train size (log x), one line per predictor, band = mean ± std."""
+    """Correlation vs. train size (log x), one line per predictor, band = the `PREDICTOR_CI`
+    interval of the mean."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -419,13 +494,14 @@ def plot_learning_curves(summary: pd.DataFrame, path: str | Path, title: str = "
     for ax, (m, label) in zip(axes, metrics, strict=True):
         for k, (p, d) in enumerate(summary.groupby("predictor")):
             d = d.sort_values("train_size")
-            x, mu, sd = d["train_size"], d[f"{m}_mean"], d[f"{m}_std"]
+            x, mu = d["train_size"], d[f"{m}_mean"]
+            half = d[f"{m}_ci95"].fillna(0.0) if f"{m}_ci95" in d else 0.0 * mu
             c, style = colours[k % 10], styles[(k // 10) % 4]
             ax.plot(x, mu, style, color=c, marker=markers[(k // 10) % 4], ms=3, label=p)
-            ax.fill_between(x, mu - sd, mu + sd, color=c, alpha=0.12)
+            ax.fill_between(x, mu - half, mu + half, color=c, alpha=0.12)
         ax.set_xscale("log")
         ax.set_xlabel("training architectures")
-        ax.set_ylabel(label)
+        ax.set_ylabel(f"{label} (band: {PREDICTOR_CI})")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     if title:
@@ -448,7 +524,8 @@ def write_report(
     if provenance:
         md += ["Where the numbers come from:", "", *(f"- {p}" for p in provenance), ""]
     for m in ("kendall", "spearman", "precision_top5"):
-        md += [f"## {m} (mean ± 95% CI over trials)", "", markdown_table(summary, m), ""]
+        md += [f"## {m} (mean ± CI half-width; CI: {PREDICTOR_CI})", ""]
+        md += [markdown_table(summary, m), ""]
     md += ["## fit seconds (mean)", "", markdown_table(summary, "fit_s")]
     (out / "summary.md").write_text("\n".join(md) + "\n")
     plot_learning_curves(summary, out / "learning_curve.png", title)
@@ -459,7 +536,7 @@ def write_report(
 # ---------------------------------------------------------------------------------------------
 # stored-score study
 def score_study(
-    bench: str = "suite-zero",
+    bench: Any = "suite-zero",
     path: str | None = None,
     datasets: Sequence[str] | None = None,
     metric: str | None = None,
@@ -470,7 +547,9 @@ def score_study(
     """One row per (dataset, score): n, Spearman and Kendall with 95% bootstrap CIs.
 
     Architectures whose score is not finite (e.g. NASWOT's -inf) are dropped for that score only.
-    Correlations keep their sign: a score that ranks backwards shows a negative value."""
+    Correlations keep their sign: a score that ranks backwards shows a negative value. `bench`
+    is a registered name (with data file `path`) or a BenchSpec; column `ci` names the interval
+    (`SCORE_CI`)."""
     b = load_bench(bench, path)
     require_finite(b, "a score study")
     tasks = []  # every name is checked before any bootstrap runs
@@ -496,6 +575,7 @@ def score_study(
             "n": int(ok.sum()),
             "provenance": b.metric_info(t.score, t.dataset).provenance.line(),
             "target_provenance": b.metric_info(t.target, t.dataset).provenance.line(),
+            "ci": SCORE_CI,
         }
         for mname, fn in (("spearman", spearman_rho), ("kendall", kendall_tau)):
             point, lo, hi = bootstrap_ci(fn, y[ok], v[ok], n_resamples=n_resamples, seed=seed)
@@ -555,7 +635,7 @@ def plot_scores(df: pd.DataFrame, path: str | Path, metric: str = "spearman") ->
     ax2.set_yticks(y0 + width * (piv.shape[1] - 1) / 2, order)
     ax2.invert_yaxis()
     ax1.set_title(f"{metric} with accuracy")
-    ax2.set_xlabel(f"{metric} (95% bootstrap CI)")
+    ax2.set_xlabel(f"{metric} ({SCORE_CI})")
     ax2.legend(fontsize=8)
     ax2.grid(alpha=0.3, axis="x")
     fig.tight_layout()
@@ -565,17 +645,85 @@ def plot_scores(df: pd.DataFrame, path: str | Path, metric: str = "spearman") ->
     return path
 
 
-def scores_markdown(df: pd.DataFrame, metric: str = "spearman") -> str:
+def scores_table(df: pd.DataFrame, metric: str = "spearman") -> tuple[list[str], list[list[str]]]:
+    """(header, rows): scores as rows, datasets as columns, 'value [lo, hi]' cells."""
     dss = list(dict.fromkeys(df["dataset"]))
-    lines = ["| score | " + " | ".join(dss) + " |", "|---|" + "---|" * len(dss)]
+    rows = []
     for s in dict.fromkeys(df["score"]):
-        cells = []
+        cells = [str(s)]
         for ds in dss:
             r = df[(df["score"] == s) & (df["dataset"] == ds)]
             if r.empty:
-                cells.append("")
+                cells.append("-")
             else:
                 r = r.iloc[0]
                 cells.append(f"{r[metric]:.3f} [{r[metric + '_lo']:.3f}, {r[metric + '_hi']:.3f}]")
-        lines.append(f"| {s} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return ["score", *dss], rows
+
+
+def scores_markdown(df: pd.DataFrame, metric: str = "spearman") -> str:
+    """`scores_table` as Markdown."""
+    from naslab.tables import render_table
+
+    return render_table(*scores_table(df, metric), "markdown").rstrip("\n")
+
+
+#: Above this many points a scatter becomes a hexbin (15,625 NB201 cells would be one blot).
+HEXBIN_OVER = 2000
+
+
+def scatter_panel(ax: Any, x: np.ndarray, y: np.ndarray, *, log_x: bool = False) -> None:
+    """One score-vs-target panel: points for a few, a log-count hexbin for many."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if log_x:
+        pos = x > 0
+        x, y = np.log10(x[pos]), y[pos]
+    if len(x) > HEXBIN_OVER:
+        ax.hexbin(x, y, gridsize=60, bins="log", mincnt=1, cmap="viridis", linewidths=0)
+    else:
+        ax.scatter(x, y, s=6, alpha=0.5, linewidths=0)
+    ax.grid(alpha=0.3)
+
+
+def needs_log(x: np.ndarray) -> bool:
+    """A positive score spanning many orders of magnitude (synflow: 1e-3 .. 1e50) is shown on
+    a log axis, else its points pile up at one edge."""
+    fin = x[np.isfinite(x)]
+    return bool(len(fin) and fin.min() > 0 and fin.max() / fin.min() > 1e4)
+
+
+def plot_score_scatter(
+    b: Any, df: pd.DataFrame, path: str | Path, *, max_panels: int = 48
+) -> Path | None:
+    """Each stored score against its target, one panel per (score, dataset) row of a score
+    study (`df`), hexbins for many architectures; titled with the Spearman rho of the row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(df.head(max_panels).itertuples())
+    if not rows:
+        return None
+    cols = min(4, len(rows))
+    nrows = -(-len(rows) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows), squeeze=False)
+    for ax, r in zip(axes.flat, rows, strict=False):
+        idx = b.arch_indices(r.dataset)
+        x = np.asarray(b.query(idx, r.score, r.dataset), dtype=np.float64)
+        y = np.asarray(b.query(idx, r.target, r.dataset), dtype=np.float64)
+        log_x = needs_log(x)
+        scatter_panel(ax, x, y, log_x=log_x)
+        ax.set_title(f"{r.score} / {r.dataset}: ρ={r.spearman:.2f} (n={r.n:,})", fontsize=8)
+        ax.set_xlabel(f"log10 {r.score}" if log_x else r.score, fontsize=8)
+        ax.set_ylabel(r.target, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(rows) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

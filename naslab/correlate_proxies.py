@@ -10,13 +10,28 @@ benchmarks (`benchmarks.join`) and feed predictors as features like any other me
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import typer
 
-from naslab._cli_common import console, friendly_errors, print_json
+from naslab._cli_common import (
+    BenchOpt,
+    DatasetOpt,
+    FormatOpt,
+    JsonOpt,
+    MetricOpt,
+    OptionOpt,
+    PathOpt,
+    StudyOpt,
+    bench_choice,
+    check_format,
+    err_console,
+    friendly_errors,
+    print_json,
+    print_table,
+)
 
 
 def proxy_columns(df: pd.DataFrame) -> list[str]:
@@ -168,6 +183,10 @@ def scores_benchmark(path: str | Path, dataset: str = "cifar10", space: str = "n
     )
 
 
+#: How the intervals of `correlate` are computed (shown in every table, plot and JSON).
+CI = "95% bootstrap over architectures"
+
+
 def correlate(
     scores: pd.DataFrame,
     truth: np.ndarray,
@@ -213,6 +232,7 @@ def correlate(
 
 
 def plot(table: pd.DataFrame, path: Path, title: str) -> None:
+    """Bars of each proxy's Spearman rho with its bootstrap interval."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -227,22 +247,43 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
     ax.barh(y, t["spearman"], xerr=err, color="tab:blue", alpha=0.8, capsize=3)
     ax.set_yticks(y, t["proxy"])
     ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("Spearman rho with ground truth (95% bootstrap CI)")
+    ax.set_xlabel(f"Spearman rho with ground truth ({CI})")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-def _load_truth_bench(bench_name: str, bench_path: str | None, preset: str | None) -> Any:
-    import benchmarks
+def plot_scatter(
+    df: pd.DataFrame, truth: np.ndarray, table: pd.DataFrame, path: Path, metric: str, title: str
+) -> None:
+    """Each proxy's score against the ground truth (hexbin above `HEXBIN_OVER` points, log axis
+    for a score spanning many orders of magnitude), titled with its Spearman rho."""
+    import matplotlib
 
-    opts: dict[str, Any] = {}
-    if bench_path:
-        opts["path"] = bench_path
-    if preset:
-        opts["preset"] = preset
-    return benchmarks.load(bench_name, **opts)
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from naslab.correlate import needs_log, scatter_panel
+
+    rows = table.to_dict("records")
+    cols = min(4, len(rows))
+    nrows = -(-len(rows) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + 0.4), squeeze=False)
+    for ax, r in zip(axes.flat, rows, strict=False):
+        x = df[r["proxy"]].to_numpy(dtype=np.float64)
+        log_x = needs_log(x)
+        scatter_panel(ax, x, truth, log_x=log_x)
+        ax.set_title(f"{r['proxy']}: ρ={r['spearman']:+.2f} (n={r['n']:,})", fontsize=8)
+        ax.set_xlabel(f"log10 {r['proxy']}" if log_x else r["proxy"], fontsize=8)
+        ax.set_ylabel(metric, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(rows) :]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def _truth(
@@ -276,28 +317,37 @@ def _one(bench, arch, metric: str, dataset: str) -> float:
 
 @friendly_errors
 def proxies(
-    scores: str = typer.Option("scores.parquet", help="Scores from `naslab zerocost score`."),
-    bench: str = typer.Option("analognas", help="Ground-truth benchmark."),
-    dataset: str = typer.Option("cifar10", help="Dataset of the ground truth."),
-    metric: str = typer.Option(
-        None,
-        help="Ground-truth metric (default: the objective on the validation split, else the "
-        "first objective).",
+    scores: Annotated[
+        str, typer.Option(help="Scores from `naslab zerocost score`.")
+    ] = "scores.parquet",
+    bench: BenchOpt = None,
+    path: PathOpt = None,
+    option: OptionOpt = None,
+    study: StudyOpt = None,
+    dataset: DatasetOpt = None,
+    metric: MetricOpt = None,
+    top_k: Annotated[float, typer.Option(help="Top fraction (or count) for precision@k.")] = 0.1,
+    exclude_disconnected: Annotated[
+        bool, typer.Option(help="Leave out cells whose output is disconnected from the input.")
+    ] = False,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (CSV + PNG).")] = Path(
+        "proxy_correlation"
     ),
-    bench_path: str = typer.Option(None, help="File for benchmarks that need one (e.g. table)."),
-    preset: str = typer.Option(None, help="Preset for the table benchmark (e.g. nb201-200ep)."),
-    top_k: float = typer.Option(0.1, help="Top fraction (or count) for precision@k."),
-    exclude_disconnected: bool = typer.Option(
-        False, help="Leave out cells whose output is disconnected from the input."
-    ),
-    resamples: int = typer.Option(1000, help="Bootstrap resamples."),
-    seed: int = typer.Option(0, help="Bootstrap seed."),
-    out: str = typer.Option("proxy_correlation", help="Output directory (CSV + PNG)."),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: FormatOpt = "text",
+    json_out: JsonOpt = False,
+    bench_path: Annotated[
+        str | None, typer.Option("--bench-path", hidden=True, help="Deprecated: --path.")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", hidden=True, help="Deprecated: --option preset=NAME."),
+    ] = None,
 ) -> None:
-    """Spearman, Kendall and precision@top-k of each proxy vs. ground truth, with bootstrap CIs."""
-    from rich.table import Table
+    """Spearman, Kendall and precision@top-k of each proxy vs. ground truth, with bootstrap CIs.
 
+    The ground truth is --bench (default analognas) with --path/--option, or a study file's."""
     import zerocost
     from nas_core.errors import InvalidInputError
     from nas_core.networks import is_disconnected
@@ -306,8 +356,20 @@ def proxies(
     check_resamples(resamples, "--resamples")
     check_seed(seed, "--seed")
     check_top_k(top_k, what="--top-k")
+    check_format(fmt)
+    if bench_path is not None or preset is not None:
+        err_console.print(
+            "warning: --bench-path and --preset are deprecated; use --path FILE and "
+            "--option preset=NAME",
+            markup=False,
+            highlight=False,
+        )
+        path = path if path is not None else bench_path
+        option = [*(option or []), *([f"preset={preset}"] if preset is not None else [])]
+    choice = bench_choice(bench, path, option, study, dataset=dataset, metric=metric)
     df = read_scores(scores).sort_values("index").reset_index(drop=True)
-    bench_obj = _load_truth_bench(bench, bench_path, preset)
+    bench_obj = choice.spec.load()
+    dataset = bench_obj._dataset(choice.dataset)  # unknown -> the valid ones
     check_same_space(df, scores, bench_obj)
     if exclude_disconnected:
         if "ops" not in df.columns:
@@ -315,7 +377,7 @@ def proxies(
         keep = [not is_disconnected(t) for t in ops_tuples(df, scores)]
         df = df[np.asarray(keep, dtype=bool)].reset_index(drop=True)
     names = proxy_columns(df)
-    truth, metric = _truth(bench_obj, metric, dataset, df["index"].to_numpy())
+    truth, metric = _truth(bench_obj, choice.metric, dataset, df["index"].to_numpy())
     orient = {n: zerocost.get(n).higher_is_better for n in names if n in zerocost.names()}
     table = correlate(
         df, truth, names, top_k=top_k, n_resamples=resamples, seed=seed, orient=orient
@@ -323,8 +385,10 @@ def proxies(
     outdir = Path(out)
     outdir.mkdir(parents=True, exist_ok=True)
     table.to_csv(outdir / "correlations.csv", index=False)
-    title = f"{Path(scores).name} vs {bench}/{dataset}/{metric} ({len(df)} archs)"
+    title = f"{Path(scores).name} vs {choice.spec.name}/{dataset}/{metric} ({len(df)} archs)"
     plot(table, outdir / "spearman.png", title)
+    if len(table):
+        plot_scatter(df, truth, table, outdir / "scatter.png", metric, title)
     provenance = {
         "scores": f"computed: naslab zerocost score ({Path(scores).name})",
         metric: bench_obj.metric_info(metric, dataset).provenance.line(),
@@ -332,22 +396,35 @@ def proxies(
     if json_out:
         print_json(
             {
+                "benchmark": choice.spec.to_list(),
+                "dataset": dataset,
                 "metric": metric,
                 "archs": len(df),
+                "ci": CI,
                 "provenance": provenance,
                 "rows": table.to_dict("records"),
             }
         )
         return
     pk = f"p@top{top_k:g}"
-    t = Table("proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", f"{pk} [95% CI]", title=title)
-    for r in table.to_dict("records"):
-        cells = [
-            f"{r[k]:+.3f} [{r[k + '_lo']:+.3f}, {r[k + '_hi']:+.3f}]"
-            for k in ("spearman", "kendall", pk)
+    head = ["proxy", "n", "Spearman", "Kendall", pk]
+    rows = [
+        [
+            str(r["proxy"]),
+            str(r["n"]),
+            *(
+                f"{r[k]:+.3f} [{r[k + '_lo']:+.3f}, {r[k + '_hi']:+.3f}]"
+                for k in ("spearman", "kendall", pk)
+            ),
         ]
-        t.add_row(str(r["proxy"]), str(r["n"]), *cells)
-    console.print(t)
+        for r in table.to_dict("records")
+    ]
+    print_table(head, rows, fmt, f"{title}; value [{CI} interval]")
     for what, line in provenance.items():
-        console.print(f"{what}: {line}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {outdir / 'correlations.csv'} and {outdir / 'spearman.png'}")
+        err_console.print(f"{what}: {line}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(
+        f"wrote {outdir / 'correlations.csv'}, {outdir / 'spearman.png'} (bars) and "
+        f"{outdir / 'scatter.png'} (proxy vs truth)",
+        markup=False,
+        highlight=False,
+    )

@@ -122,7 +122,7 @@ def test_bench_query_reads_integral_floats_exactly(tmp_path):
     r = _run(tmp_path, "bench", "query", "analognas", "(2.0, 2, 0, 2, 2, 3)", "--json")
     assert r.exit_code == 0, r.output
     assert (
-        json.loads(r.output)["rows"][0]["index"] == 7563
+        json.loads(r.stdout)["rows"][0]["index"] == 7563
     )  # base 5: 223 * 5**3 ... = (2,2,0,2,2,3)
 
 

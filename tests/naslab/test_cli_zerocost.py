@@ -38,7 +38,7 @@ def _score(tmp_path, *extra):
 def test_score_then_load_as_benchmark_and_correlate(tmp_path):
     r, out = _score(tmp_path)
     assert r.exit_code == 0, r.output
-    summary = json.loads(r.output)
+    summary = json.loads(r.stdout)
     assert summary["archs"] == 6 and set(summary["proxies"]) == {"params", "synflow", "ntk"}
     df = pd.read_parquet(out)
     assert {"index", "params", "synflow", "ntk", "status", "ntk_seconds"} <= set(df.columns)
@@ -62,7 +62,7 @@ def test_score_then_load_as_benchmark_and_correlate(tmp_path):
         ],
     )
     assert r2.exit_code == 0, r2.output
-    rows = json.loads(r2.output)["rows"]
+    rows = json.loads(r2.stdout)["rows"]
     assert {row["proxy"] for row in rows} == {"params", "synflow", "ntk"}
     assert (tmp_path / "c" / "spearman.png").stat().st_size > 1000
 
@@ -99,7 +99,7 @@ def test_bad_input_is_one_clear_line(tmp_path):
 
 def test_list_and_correlate_function():
     r = runner.invoke(app, ["zerocost", "list", "--json"])
-    assert r.exit_code == 0 and "naswot" in {p["name"] for p in json.loads(r.output)}
+    assert r.exit_code == 0 and "naswot" in {p["name"] for p in json.loads(r.stdout)}
     rng = np.random.default_rng(0)
     truth = rng.normal(size=100)
     df = pd.DataFrame(
@@ -188,7 +188,7 @@ def test_scores_whose_ops_do_not_match_their_index_are_refused(tmp_path):
 def test_scores_of_the_same_space_correlate(tmp_path):
     r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas", "--json")
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output)["archs"] == 40
+    assert json.loads(r.stdout)["archs"] == 40
 
 
 @pytest.mark.parametrize(
@@ -268,7 +268,7 @@ def test_a_space_column_names_the_scores_space(tmp_path):
     df.to_parquet(scores, index=False)
     r = _proxies(tmp_path, scores, "--bench", "analognas", "--json")
     assert r.exit_code == 0, r.output
-    assert [row["proxy"] for row in json.loads(r.output)["rows"]] == ["synflow"]
+    assert [row["proxy"] for row in json.loads(r.stdout)["rows"]] == ["synflow"]
     df["space"] = ["nb201", "nbgraph"] * 20
     from nas_core.errors import DataFormatError
 
