@@ -3,7 +3,9 @@
 Every command is a thin layer over `benchmarks.load(name, **options)`: file-backed benchmarks take
 `--path FILE` and any loader-specific keyword as a repeatable `--option KEY=VALUE` (the value is
 read as JSON when it parses, e.g. `--option epochs=[12,200]`, else kept as a string, e.g.
-`--option preset=nb201-latency`), so a new loader needs no CLI change.
+`--option preset=nb201-latency`), so a new loader needs no CLI change. The options follow the
+grammar every naslab command shares (naslab._cli_common): `--option` has no short flag, `-o` is
+`--out`.
 
 Heavy modules (`benchmarks`, pandas, NumPy) are imported inside the commands, so `naslab --help`
 stays fast; nothing on this path imports torch.
@@ -11,7 +13,6 @@ stays fast; nothing on this path imports torch.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -21,7 +22,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from naslab._cli_common import (
+    JsonOpt,
     LongOpt,
+    OptionOpt,
+    PathOpt,
     PatternArg,
     console,
     friendly_errors,
@@ -38,39 +42,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-PathOpt = Annotated[
-    str | None,
-    typer.Option("--path", help="Data file of a file-backed benchmark (see `naslab bench list`)."),
-]
-OptionOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--option",
-        "-o",
-        help="Loader option KEY=VALUE passed to benchmarks.load (repeatable; VALUE read as JSON "
-        "when it parses, else as a string).",
-    ),
-]
 NameArg = Annotated[str, typer.Argument(help="Benchmark name (see `naslab bench list`).")]
 
 
 def _parse_options(path: str | None, options: list[str] | None) -> dict[str, Any]:
-    from nas_core.errors import InvalidInputError
+    from naslab.bench_spec import parse_options
 
-    out: dict[str, Any] = {}
-    for item in options or []:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key.isidentifier():
-            raise InvalidInputError(f"--option must look like KEY=VALUE, got {item!r}")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    if path is not None:
-        out["path"] = path
-    return out
+    return parse_options(path, options)
 
 
 def is_embedded(name: str) -> bool:
@@ -313,7 +291,10 @@ def query(
 def export(
     name: NameArg,
     to: Annotated[
-        str, typer.Option("--to", help="Output file: .parquet or .csv (the whole table).")
+        str,
+        typer.Option(
+            "--out", "-o", "--to", help="Output file: .parquet or .csv (the whole table)."
+        ),
     ],
     path: PathOpt = None,
     option: OptionOpt = None,
@@ -325,10 +306,10 @@ def export(
     try:
         out = Path(to).expanduser()
     except (RuntimeError, ValueError):  # '~nosuchuser', a NUL byte
-        raise InvalidInputError(f"--to {to!r} is not a path naslab can write to") from None
+        raise InvalidInputError(f"--out {to!r} is not a path naslab can write to") from None
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        raise InvalidInputError(f"--to must end in .parquet or .csv, got {to!r}")
+        raise InvalidInputError(f"--out must end in .parquet or .csv, got {to!r}")
     bench = _load(name, path, option, "export")
     from benchmarks.base import is_finite
 

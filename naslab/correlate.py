@@ -420,27 +420,24 @@ def predictor_output_dir(out: str | Path) -> OutputDir:
     return OutputDir(Path(out), "correlate-predictors", PREDICTOR_OWN_FILES, PREDICTOR_OUTPUT_FILES)
 
 
-def t_halfwidth(std: Any, n: Any, confidence: float = 0.95) -> Any:
-    """Half-width of the Student t interval for a mean of `n` values with sample std `std`
-    (NaN for one value: one trial says nothing about the spread)."""
-    from scipy import stats
+def _t_halfwidth(v: pd.Series) -> float:
+    from naslab.stats import t_interval
 
-    n = np.asarray(n, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf(0.5 + confidence / 2, np.where(n > 1, n - 1, np.nan))
-        return q * np.asarray(std, dtype=np.float64) / np.sqrt(n)
+    mean, _lo, hi = t_interval(v.to_numpy(dtype=np.float64))
+    return hi - mean
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std and the half-width of the 95% Student t interval over trials (`PREDICTOR_CI`)
-    per predictor x train size; column `ci` names the method."""
+    """Mean, std and the half-width of the 95% Student t interval of the mean over trials
+    (`PREDICTOR_CI`, naslab.stats.t_interval; NaN for a single trial) per predictor x train
+    size; column `ci` names the method."""
     g = rows.groupby(["predictor", "train_size"], sort=True)
     out = g.size().rename("trials").to_frame()
     for m in (*RANK_METRICS, "fit_s", "predict_s"):
         out[f"{m}_mean"] = g[m].mean()
         out[f"{m}_std"] = g[m].std(ddof=1).fillna(0.0)
     for m in RANK_METRICS:
-        out[f"{m}_ci95"] = t_halfwidth(out[f"{m}_std"], out["trials"])
+        out[f"{m}_ci95"] = g[m].apply(_t_halfwidth)
     out["ci"] = PREDICTOR_CI
     return out.reset_index()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 import predictors
@@ -22,10 +25,13 @@ def test_train_then_predict(tmp_path):
     assert res.exit_code == 0, res.output
     assert '"spearman_rho"' in res.output and model.exists()
     cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-    res = runner.invoke(app, ["predictor", "predict", str(model), cell, "(1, 1, 1, 1, 1, 1)"])
+    res = runner.invoke(
+        app, ["predictor", "predict", str(model), cell, "(1, 1, 1, 1, 1, 1)", "-f", "csv"]
+    )
     assert res.exit_code == 0, res.output
-    lines = res.output.strip().splitlines()
-    good, empty = (float(line.split()[0]) for line in lines)
+    lines = res.stdout.strip().splitlines()
+    assert lines[0] == "predicted,true,true rank,arch"
+    good, empty = (float(line.split(",")[0]) for line in lines[1:])
     assert good > empty  # a cell of 3x3 convs beats the all-'none' cell
     res = runner.invoke(app, ["predictor", "predict", str(model), "--top", "3", "--json"])
     assert res.exit_code == 0 and res.output.count('"predicted"') == 3
@@ -51,3 +57,63 @@ def test_python_api(tmp_path):
     again = predictors.load(tmp_path / "r.pt")
     np.testing.assert_allclose(again.predict([0, 1, 2]), model.predict([0, 1, 2]))
     assert again.meta_["bench"] == "analognas"
+
+
+def test_predict_top_shows_true_value_and_rank(tmp_path):
+    """--top K: the model's best K by prediction, each with its true value and its true rank
+    among all the benchmark's archs (checked against the benchmark itself)."""
+    import json
+
+    from naslab.correlate import load_bench
+
+    model = tmp_path / "m.pt"
+    r = runner.invoke(
+        app,
+        ["predictor", "train", "--predictor", "xgb", "-p", "n_estimators=20", "--n", "50",
+         "--test-size", "200", "-o", str(model)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["predictor", "predict", str(model), "--top", "4", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert [x["predicted"] for x in rows] == sorted((x["predicted"] for x in rows), reverse=True)
+    b = load_bench("analognas")
+    idx = b.arch_indices("cifar10")
+    values = np.asarray(b.query(idx, "baseline_accuracy", "cifar10"), dtype=np.float64)
+    for x in rows:
+        true = float(b.query(b.space.from_index(x["index"]), "baseline_accuracy", "cifar10"))
+        assert x["true"] == pytest.approx(true)
+        assert x["true_rank"] == 1 + int(np.sum(values > true))
+    r = runner.invoke(app, ["predictor", "predict", str(model), "--top", "2"])
+    assert "true rank" in r.stdout and f"of {len(values):,}" in r.stdout
+
+
+def test_train_reports_precision_and_true_rank_of_the_predicted_best(tmp_path):
+    r = runner.invoke(
+        app,
+        ["predictor", "train", "--predictor", "xgb", "-p", "n_estimators=20", "--n", "60",
+         "--test-size", "300", "--top-k", "30", "-o", str(tmp_path / "m.pt"), "--json"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rep = json.loads(r.stdout)
+    ho, whole = rep["held_out"], rep["benchmark_pool"]
+    assert ho["n"] == 300 and ho["precision_at_top_k"]["k"] == 30
+    assert 0 <= ho["precision_at_top_k"]["value"] <= 1
+    assert 1 <= ho["predicted_best"]["true_rank"] <= 300
+    assert whole["n"] == 15625 and whole["includes_training_archs"] is True
+    from naslab.correlate import load_bench
+
+    b = load_bench("analognas")
+    values = np.asarray(b.query(b.arch_indices("cifar10"), "baseline_accuracy", "cifar10"))
+    best = whole["predicted_best"]
+    true = float(b.query(b.space.parse(best["arch"]), "baseline_accuracy", "cifar10"))
+    assert best["true_value"] == pytest.approx(true)
+    assert best["true_rank"] == 1 + int(np.sum(values > true))
+    assert best["best_true_value"] == pytest.approx(float(values.max()))
+    r = runner.invoke(
+        app,
+        ["predictor", "train", "--predictor", "xgb", "-p", "n_estimators=20", "--n", "60",
+         "--test-size", "300", "-o", str(tmp_path / "m.pt"), "--format", "markdown"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "| held-out | 300 |" in r.stdout and "of 15,625 |" in r.stdout
