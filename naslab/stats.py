@@ -177,11 +177,13 @@ def holm_wilcoxon(table: pd.DataFrame) -> pd.DataFrame:
     """Pairwise two-sided Wilcoxon signed-rank p-values between the columns of `table` (rows:
     paired blocks, e.g. seeds; rows with a missing value dropped), Holm-corrected over all pairs
     (scikit_posthocs.posthoc_wilcoxon with p_adjust="holm"). A pair that never differs has raw
-    p = 1 (scipy's convention) before the correction."""
+    p = 1 (scipy's convention) before the correction; fewer than 2 complete rows: NaN."""
     t = table.dropna()
     cols = list(t.columns)
-    if len(cols) < 2 or len(t) < 1:
-        return pd.DataFrame(1.0, index=cols, columns=cols)
+    if len(cols) < 2 or len(t) < 2:  # one pair: no test (NaN off the diagonal)
+        a = np.full((len(cols), len(cols)), np.nan)
+        np.fill_diagonal(a, 1.0)
+        return pd.DataFrame(a, index=cols, columns=cols)
     import warnings
 
     import scikit_posthocs as sp

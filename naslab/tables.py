@@ -158,11 +158,14 @@ def render_table(
     fmt: str,
     bold: Iterable[tuple[int, int]] = (),
     caption: str | None = None,
+    note: str | None = None,
 ) -> str:
     """One table (header + rows of already formatted strings) as `fmt` in FORMATS. `bold`: (row,
     column) cells to emphasise (Markdown **x**, LaTeX \\textbf{x}; ignored by text and csv).
     LaTeX uses booktabs rules and right-aligns numeric columns; `caption` is a LaTeX comment line
-    (a caption belongs to the float around the tabular, which the paper owns)."""
+    (a caption belongs to the float around the tabular, which the paper owns). `note` (e.g. how
+    the intervals were computed) follows the table: a last LaTeX row spanning every column, a
+    line after the Markdown and text tables; CSV has no place for it and leaves it out."""
     _check(head, rows, fmt)
     head = [str(h) for h in head]
     rows = [[str(c) for c in r] for r in rows]
@@ -189,6 +192,8 @@ def render_table(
             "| " + " | ".join(md(i, j, c) for j, c in enumerate(r)) + " |"
             for i, r in enumerate(rows)
         ]
+        if note:
+            lines += ["", note]
         return "\n".join(lines) + "\n"
     if fmt == "latex":
         spec = "".join(
@@ -207,7 +212,12 @@ def render_table(
         lines += [
             " & ".join(tex(i, j, c) for j, c in enumerate(r)) + r" \\" for i, r in enumerate(rows)
         ]
-        lines += ["\\bottomrule", "\\end{tabular}"]
+        lines.append("\\bottomrule")
+        if note:
+            lines.append(
+                f"\\multicolumn{{{len(head)}}}{{l}}{{\\footnotesize {latex_escape(note)}}} \\\\"
+            )
+        lines.append("\\end{tabular}")
         return "\n".join(lines) + "\n"
     # text: columns padded to their widest cell, numeric ones right-aligned
     widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(head)]
@@ -220,4 +230,6 @@ def render_table(
 
     out = [line(head), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in rows]
+    if note:
+        out.append(note)
     return "\n".join(out) + "\n"
