@@ -28,6 +28,7 @@ _SUBCOMMANDS = [
     ("naslab.cli_compare", "compare", "compare"),
     ("naslab.cli_correlate", "app", "correlate"),
     ("naslab.cli_predictor", "app", "predictor"),
+    ("naslab.cli_report", "report", "report"),
     ("naslab.cli_searcher", "app", "searcher"),
     ("naslab.cli_space", "app", "space"),
     ("naslab.cli_zerocost", "app", "zerocost"),

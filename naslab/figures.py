@@ -212,8 +212,13 @@ def line_with_band(
     ax.fill_between(
         x, low, mean + half, where=ok, color=st.color, alpha=0.18, lw=0, interpolate=False
     )
-    thin = (n == 1).sum()
-    return {"points": int(len(x)), "no_band_points": int((n < 2).sum()), "single_run": int(thin)}
+    first = np.flatnonzero(ok)
+    return {
+        "points": int(len(x)),
+        "no_band_points": int((~ok).sum()),
+        "single_run_points": int((n == 1).sum()),
+        "band_from": float(x[first[0]]) if len(first) else None,
+    }
 
 
 def staircase(ax: Any, front: np.ndarray, name: str, label: str, maximise: Sequence[bool]) -> None:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.base import Benchmark, is_finite
+from nas_core.errors import InvalidInputError, MissingFileError
 from nas_core.results import ResultLog
 from naslab import stats
 from naslab.figures import DEFAULT_FORMATS, FIGURE_FORMATS, check_formats
@@ -738,7 +739,7 @@ def make_plots(
         grids["time"] = (
             "sim_time",
             np.geomspace(tmin, max(tmax, tmin * 1.01), 200),
-            f"simulated time [s] ({bench.cost_info(d).description})",
+            f"simulated time [s] ({bench.cost_info(d).kind.replace('_', ' ')})",
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -751,8 +752,10 @@ def make_plots(
                     continue
                 mat = curves[s].to_numpy(float)
                 info = fg.line_with_band(ax, grid, mat, s, f"{s} ({mat.shape[0]} runs)")
-                if info["no_band_points"] and mat.shape[0] >= 2:
-                    gaps.append(s)
+                if info["no_band_points"] and mat.shape[0] >= 2 and info["band_from"] is not None:
+                    gaps.append(f"{s} before {info['band_from']:.3g}")
+                elif mat.shape[0] < 2:
+                    gaps.append(f"{s} (one run)")
             if optimum is not None:
                 ax.axhline(optimum, color="grey", ls=":", lw=1, label=f"optimum {optimum:.4g}")
             _focus_ylim(ax, traj, col, grid, hib, optimum)
@@ -768,7 +771,7 @@ def make_plots(
             if gaps:
                 notes.append(
                     f"best_vs_{key}: no band where fewer than 2 runs have a value yet "
-                    f"({', '.join(gaps)}); the line there is the mean of the runs that have one"
+                    f"({'; '.join(gaps)}); the line there is the mean of the runs that have one"
                 )
             if optimum is not None:
                 fig, ax = fg.new_figure((6.4, 4.2))
@@ -1064,6 +1067,7 @@ def write_outputs(
     plots: bool = True,
     formats: Sequence[str] | str | None = None,
     sources: Sequence[str] | None = None,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Every output of a report from trajectories and runs (`build_outputs` reads them from a
     study's log; `naslab report` merges several)."""
@@ -1076,7 +1080,7 @@ def write_outputs(
     if sources:
         summary["sources"] = list(sources)
     tables = write_tables(out, summary, summary_df)
-    notes: list[str] = []
+    notes = list(notes)
     removed = []
     if bench.cost_info(config.dataset).kind == "unit":
         removed = _remove_stale_time_figures(out)
@@ -1118,6 +1122,184 @@ def build_outputs(
     return write_outputs(out, config, bench, traj, runs, plots, formats)
 
 
+#: Settings several studies must share to be merged into one report.
+MERGE_KEYS = (
+    "bench",
+    "dataset",
+    "metric",
+    "report_metric",
+    "objectives",
+    "constraints",
+    "isomorphism",
+    "budget",
+    "time_budget",
+    "batch_size",
+)
+
+
+def read_study_config(folder: str | Path) -> StudyConfig:
+    """The settings of the study in `folder` (its study.json, else its study.toml)."""
+    from naslab.compare import StudyConfig, _normalised
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MissingFileError(f"study folder not found: {folder}")
+    js = folder / "study.json"
+    if js.is_file():
+        try:
+            d = _normalised(json.loads(js.read_text()))
+        except (ValueError, OSError) as e:
+            raise InvalidInputError(f"{js} cannot be read: {e}") from None
+        from dataclasses import fields
+
+        from naslab.bench_spec import BenchSpec
+
+        names = {f.name for f in fields(StudyConfig)}
+        kw = {k: v for k, v in d.items() if k in names}
+        if isinstance(kw.get("bench"), str):
+            raise InvalidInputError(
+                f"{folder} holds a study on a benchmark object built in Python ({kw['bench']!r}); "
+                "it cannot be reloaded here"
+            )
+        kw["bench"] = BenchSpec.from_list(kw["bench"])
+        kw["bench_options"] = {}
+        for k in ("searchers", "objectives", "constraints"):
+            kw[k] = tuple(kw.get(k) or ())
+        return StudyConfig(**kw)
+    toml = folder / "study.toml"
+    if toml.is_file():
+        from naslab.study_file import load_study
+
+        sf = load_study(toml)
+        return sf.config
+    raise MissingFileError(
+        f"{folder} is not a naslab compare output: it has no study.json or study.toml"
+    )
+
+
+def _read_log_copy(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """load_results on a copy of folder/log: a damaged part is set aside in the copy, so reading
+    never changes the study folder."""
+    import shutil
+    import tempfile
+
+    if not (folder / "log").is_dir():
+        raise MissingFileError(f"{folder} has no log/ folder: no runs to report")
+    with tempfile.TemporaryDirectory(prefix="naslab-report-") as tmp:
+        shutil.copytree(folder / "log", Path(tmp) / "log")
+        return load_results(tmp)
+
+
+def merge_studies(
+    folders: Sequence[str | Path],
+    out: str | Path,
+    *,
+    plots: bool = True,
+    formats: Sequence[str] | str | None = None,
+) -> dict[str, Any]:
+    """One report over every run of several finished studies of the same benchmark, written to
+    `out` (never into the input folders). The studies must agree on MERGE_KEYS (InvalidInputError
+    naming what differs); a (searcher, seed) run found in two folders must be the same run (same
+    base seed and parameters): it is counted once."""
+    from dataclasses import replace
+
+    from nas_core.jobs import OutputDir
+    from naslab.compare import resolve
+
+    formats = check_formats(formats)
+    folders = [Path(f) for f in folders]
+    if not folders:
+        raise InvalidInputError("give at least one study folder to report on")
+    out = Path(out)
+    out_r = out.expanduser().resolve()
+    for f in folders:
+        fr = f.expanduser().resolve()
+        if out_r == fr or fr in out_r.parents:
+            raise InvalidInputError(
+                f"--out {out} is inside the study folder {f}: the report is never written into an "
+                "input folder; give another --out"
+            )
+    resolved = []
+    for f in folders:
+        cfg, bench = resolve(read_study_config(f))
+        resolved.append((f, cfg, bench))
+    f0, c0, bench = resolved[0]
+    d0 = json.loads(json.dumps(c0.to_dict(), default=str))
+    for f, c, _ in resolved[1:]:
+        d = json.loads(json.dumps(c.to_dict(), default=str))
+        diff = [k for k in MERGE_KEYS if d.get(k) != d0.get(k)]
+        if diff:
+            shown = "; ".join(f"{k}: {d0.get(k)!r} in {f0}, {d.get(k)!r} in {f}" for k in diff)
+            raise InvalidInputError(
+                f"cannot merge studies that differ in {', '.join(diff)} ({shown}); a merged "
+                f"report needs the same {', '.join(MERGE_KEYS)}"
+            )
+    trajs, runs_l = [], []
+    owner: dict[tuple[str, int], tuple[Path, int, Any]] = {}
+    for f, c, _ in resolved:
+        traj, runs = _read_log_copy(f)
+        keep = []
+        for r in runs.itertuples(index=False):
+            key = (str(r.searcher), int(r.seed))
+            mine = (f, c.base_seed, c.params.get(key[0], {}))
+            if key in owner:
+                of, ob, op = owner[key]
+                if (ob, op) != (mine[1], mine[2]):
+                    raise InvalidInputError(
+                        f"run {key[0]} seed {key[1]} is in {of} and in {f} with a different "
+                        f"base seed or parameters (base seed {ob} vs {mine[1]}, parameters {op} "
+                        f"vs {mine[2]}); merge studies whose runs do not overlap, or that share "
+                        "these settings"
+                    )
+                continue  # the same deterministic run: counted once
+            owner[key] = mine
+            keep.append(key)
+        kk = pd.MultiIndex.from_tuples(keep, names=list(RUN_KEYS)) if keep else None
+        if kk is not None:
+            ri = pd.MultiIndex.from_arrays([runs.searcher.astype(str), runs.seed.astype(int)])
+            runs_l.append(runs[ri.isin(kk)])
+            if len(traj):
+                ti = pd.MultiIndex.from_arrays([traj.searcher.astype(str), traj.seed.astype(int)])
+                trajs.append(traj[ti.isin(kk)])
+    runs = (
+        pd.concat(runs_l, ignore_index=True) if runs_l else pd.DataFrame(columns=list(RUN_COLUMNS))
+    )
+    traj = pd.concat(trajs, ignore_index=True) if trajs else pd.DataFrame()
+    runs = runs.sort_values(list(RUN_KEYS)).reset_index(drop=True)
+    if len(traj):
+        traj = traj.sort_values([*RUN_KEYS, "step"]).reset_index(drop=True)
+    order = list(dict.fromkeys(s for _, c, _ in resolved for s in c.searchers))
+    seeds = max(c.seeds for _, c, _ in resolved)
+    params: dict[str, dict[str, Any]] = {}
+    for _, c, _ in resolved:
+        for s, p in c.params.items():
+            params.setdefault(s, dict(p))
+    merged = replace(c0, searchers=tuple(order), seeds=seeds, params=params)
+    notes = []
+    bases = sorted({c.base_seed for _, c, _ in resolved})
+    if len(bases) > 1:
+        notes.append(
+            f"the studies use different base seeds ({', '.join(map(str, bases))}): runs are "
+            "paired by seed index, but runs of different studies do not share random numbers"
+        )
+    od = OutputDir(out, "report", (), REPORT_FILES)
+    with od.open():
+        try:
+            return write_outputs(
+                od.path,
+                merged,
+                bench,
+                traj,
+                runs,
+                plots,
+                formats,
+                sources=[str(f) for f in folders],
+                notes=notes,
+            )
+        finally:
+            od.record()
+
+
 def _json_default(o: Any) -> Any:
     if isinstance(o, np.generic):
         return o.item()
@@ -1132,6 +1314,8 @@ __all__ = [
     "build_outputs",
     "load_results",
     "make_plots",
+    "merge_studies",
+    "read_study_config",
     "summarize",
     "summary_rows",
     "write_outputs",

@@ -1,0 +1,49 @@
+"""`naslab report`: one report over several finished comparison studies of the same benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from naslab._cli_common import console, friendly_errors, print_json
+
+
+@friendly_errors
+def report(
+    folders: list[Path] = typer.Argument(
+        ..., help="Study folders written by `naslab compare` (same benchmark, dataset, metrics)."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for the merged report (never one of the study folders)."
+    ),
+    figure_formats: str = typer.Option(
+        "png,pdf", "--figures", help="Figure formats, comma-separated: png, pdf, svg."
+    ),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Tables and report only."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Merge finished `naslab compare` studies into one report (tables, tests, figures).
+
+    The studies must share benchmark, dataset, metrics, objectives, constraints, budgets and
+    isomorphism handling; the report covers every run of every folder. Nothing is written into
+    the study folders.
+    """
+    from naslab.figures import check_formats
+    from naslab.study_report import merge_studies, summary_rows
+    from naslab.tables import render_table
+
+    formats = check_formats(figure_formats)
+    summary = merge_studies(folders, out, plots=not no_plots, formats=formats)
+    if as_json:
+        print_json(summary)
+        return
+    head, rows = summary_rows(summary, compact=True)
+    b = summary["benchmark"]
+    console.print(
+        f"{b['name']} / {b['dataset']}: {summary['runs']['ok']} ok runs from "
+        f"{len(folders)} studies",
+        highlight=False,
+    )
+    console.print(render_table(head, rows, "text"), highlight=False, end="")
+    console.print(f"report: {Path(out) / 'report.md'}", highlight=False)
