@@ -7,7 +7,11 @@ Sources, by spec string (`load(spec)`):
 - `"cifar10:PATH"` / `"cifar100:PATH"`: a CIFAR directory in the standard python-pickle layout
   (`data_batch_1..5` + `test_batch`, or `train` + `test` for CIFAR-100), read with NumPy through a
   restricted unpickler that admits only what the batch dicts hold (NumPy arrays, lists, strings).
-- `"npz:PATH"`: a NumPy `.npz` with arrays `x` (n, 3, H, W) or (n, H, W, 3) and `y` (n,).
+- `"npz:PATH"`: a NumPy `.npz` with images (n, 3, H, W) or (n, H, W, 3) and integer labels (n,):
+  arrays `x` and `y`, else `x_<split>` and `y_<split>` (e.g. `x_train`/`y_train`); any other
+  names with a query, `npz:PATH?x=KEY&y=KEY`, and the number of classes (when the labels in the
+  file do not show all of them) with `&classes=N`. A file of prepared batches, for example:
+  `npz:cifar10_cifar100_imagenet16_batches.npz?x=cifar10_batch64_x_uint8&y=cifar10_batch64_y`.
 - `from_arrays(x, y)`: any arrays already in memory.
 
 Images are kept as uint8 (or float) (n, 3, H, W); `batch(...)` returns float32 normalised with the
@@ -26,7 +30,9 @@ import numpy as np
 
 from nas_core.errors import DataFormatError, InvalidInputError, MissingFileError
 
-SOURCES = ("digits", "cifar10:PATH", "cifar100:PATH", "npz:PATH")
+SOURCES = ("digits", "cifar10:PATH", "cifar100:PATH", "npz:PATH", "npz:PATH?x=KEY&y=KEY")
+#: The keys an npz spec's query takes.
+NPZ_QUERY_KEYS = ("x", "y", "classes")
 
 _CIFAR_FILES = {
     "cifar10": {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]},
@@ -189,23 +195,93 @@ def cifar(path: str | Path, kind: str = "cifar10", split: str = "train") -> Imag
     )
 
 
+def parse_npz_spec(rest: str) -> tuple[str, dict[str, str]]:
+    """'PATH?x=KEY&y=KEY&classes=N' -> (PATH, {'x': KEY, ...}); a '?' followed by anything that
+    is not KEY=VALUE pairs stays part of the path."""
+    path, q, query = rest.rpartition("?")
+    if not q or not query or not all("=" in part for part in query.split("&")):
+        return rest, {}
+    opts: dict[str, str] = {}
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        key = key.strip()
+        if key not in NPZ_QUERY_KEYS:
+            raise InvalidInputError(
+                f"unknown npz option {key!r} in {rest!r}; valid: {', '.join(NPZ_QUERY_KEYS)} "
+                "(npz:PATH?x=KEY&y=KEY&classes=N)"
+            )
+        if not value:
+            raise InvalidInputError(f"npz option {key!r} has no value in {rest!r}")
+        opts[key] = value
+    return path, opts
+
+
+def npz(path: str | Path, split: str = "train", **opts: str) -> ImageData:
+    """Images and labels from a `.npz` file (see the module docstring for which arrays)."""
+    p = _user_path(path)
+    if not p.is_file():
+        raise MissingFileError(f"npz file not found: {p}")
+    try:
+        z = np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise DataFormatError(f"{p} is not a readable .npz ({e})") from None
+    with z:
+        names = list(z.files)
+        keys = {}
+        for role in ("x", "y"):
+            if role in opts:
+                keys[role] = opts[role]
+            elif role in names:
+                keys[role] = role
+            elif f"{role}_{split}" in names:
+                keys[role] = f"{role}_{split}"
+        if len(keys) < 2 or any(k not in names for k in keys.values()):
+            missing = [
+                f"{role}={k!r}" if k else role
+                for role in ("x", "y")
+                for k in [keys.get(role)]
+                if k is None or k not in names
+            ]
+            raise DataFormatError(
+                f"{p}: no array for {', '.join(missing)}; its arrays: {', '.join(names) or 'none'}. "
+                f"Name them with npz:{path}?x=KEY&y=KEY (default x and y, or x_{split} and "
+                f"y_{split})"
+            )
+        try:
+            x, y = z[keys["x"]], z[keys["y"]]
+        except ValueError as e:  # an object array needs pickle, which is never allowed
+            raise DataFormatError(f"{p} is not a readable .npz ({e})") from None
+    classes = opts.get("classes")
+    if classes is not None:
+        try:
+            k = int(classes)
+        except ValueError:
+            raise InvalidInputError(
+                f"npz option classes must be an integer, got {classes!r}"
+            ) from None
+        if k < 1:
+            raise InvalidInputError(f"npz option classes must be >= 1, got {k}")
+        if (
+            np.asarray(y).size
+            and np.issubdtype(np.asarray(y).dtype, np.integer)
+            and int(y.max()) >= k
+        ):
+            raise DataFormatError(f"{p}: labels go up to {int(y.max())} but classes={k}")
+    else:
+        k = None
+    label = p.name if not opts else f"{p.name}?{keys['x']},{keys['y']}"
+    return from_arrays(x, y, num_classes=k, name=label)
+
+
 def load(spec: str = "digits", split: str = "train") -> ImageData:
-    """Image data from a spec string: 'digits', 'cifar10:PATH', 'cifar100:PATH', 'npz:PATH'."""
+    """Image data from a spec string: 'digits', 'cifar10:PATH', 'cifar100:PATH', 'npz:PATH'
+    (with an optional query '?x=KEY&y=KEY&classes=N')."""
     kind, _, path = spec.partition(":")
     if kind == "digits" and not path:
         return digits()
     if kind in _CIFAR_FILES and path:
         return cifar(path, kind, split)
     if kind == "npz" and path:
-        p = _user_path(path)
-        if not p.is_file():
-            raise MissingFileError(f"npz file not found: {p}")
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError) as e:
-            raise DataFormatError(f"{p} is not a readable .npz ({e})") from None
-        if "x" not in arrays or "y" not in arrays:
-            raise DataFormatError(f"{p} must hold arrays 'x' and 'y', has {sorted(arrays)}")
-        return from_arrays(arrays["x"], arrays["y"], name=p.name)
+        p, opts = parse_npz_spec(path)
+        return npz(p, split, **opts)
     raise InvalidInputError(f"unknown image data {spec!r}; valid: {', '.join(SOURCES)}")

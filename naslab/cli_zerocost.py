@@ -173,5 +173,8 @@ def score(
     if len(bad):
         console.print(
             f"{len(bad)} with a non-finite or failed proxy (see column 'status'), "
-            f"e.g. index {int(bad['index'].iloc[0])}: {bad['status'].iloc[0]}"
+            f"e.g. index {int(bad['index'].iloc[0])}: {bad['status'].iloc[0]}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )

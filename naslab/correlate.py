@@ -677,6 +677,13 @@ def scatter_panel(ax: Any, x: np.ndarray, y: np.ndarray, *, log_x: bool = False)
     if log_x:
         pos = x > 0
         x, y = np.log10(x[pos]), y[pos]
+    if len(x) > 20:  # a sentinel like jacov's -1e8 would squeeze every other point into a line
+        lo, hi = np.quantile(x, [0.005, 0.995])
+        inside = (x >= lo) & (x <= hi)
+        if hi > lo and np.ptp(x) > 20 * (hi - lo):
+            ax.text(0.02, 0.02, f"{int((~inside).sum())} outliers not shown", fontsize=6,
+                    transform=ax.transAxes)  # fmt: skip
+            x, y = x[inside], y[inside]
     if len(x) > HEXBIN_OVER:
         ax.hexbin(x, y, gridsize=60, bins="log", mincnt=1, cmap="viridis", linewidths=0)
     else:
@@ -686,9 +693,11 @@ def scatter_panel(ax: Any, x: np.ndarray, y: np.ndarray, *, log_x: bool = False)
 
 def needs_log(x: np.ndarray) -> bool:
     """A positive score spanning many orders of magnitude (synflow: 1e-3 .. 1e50) is shown on
-    a log axis, else its points pile up at one edge."""
+    a log axis, else its points pile up at one edge; the few non-positive values (a cell with
+    no path from input to output scores 0) are then left out of the panel."""
     fin = x[np.isfinite(x)]
-    return bool(len(fin) and fin.min() > 0 and fin.max() / fin.min() > 1e4)
+    pos = fin[fin > 0]
+    return bool(len(pos) and len(pos) >= 0.9 * len(fin) and pos.max() / pos.min() > 1e4)
 
 
 def plot_score_scatter(

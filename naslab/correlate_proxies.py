@@ -255,10 +255,17 @@ def plot(table: pd.DataFrame, path: Path, title: str) -> None:
 
 
 def plot_scatter(
-    df: pd.DataFrame, truth: np.ndarray, table: pd.DataFrame, path: Path, metric: str, title: str
+    df: pd.DataFrame,
+    truth: np.ndarray,
+    table: pd.DataFrame,
+    path: Path,
+    metric: str,
+    title: str,
+    orient: dict[str, bool] | None = None,
 ) -> None:
-    """Each proxy's score against the ground truth (hexbin above `HEXBIN_OVER` points, log axis
-    for a score spanning many orders of magnitude), titled with its Spearman rho."""
+    """Each proxy's raw score against the ground truth (hexbin above `HEXBIN_OVER` points, log
+    axis for a score spanning many orders of magnitude), titled with its Spearman rho; for a
+    proxy where lower is better the title says the rho is that of its negation."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -274,7 +281,9 @@ def plot_scatter(
         x = df[r["proxy"]].to_numpy(dtype=np.float64)
         log_x = needs_log(x)
         scatter_panel(ax, x, truth, log_x=log_x)
-        ax.set_title(f"{r['proxy']}: ρ={r['spearman']:+.2f} (n={r['n']:,})", fontsize=8)
+        neg = orient is not None and not orient.get(r["proxy"], True)
+        rho = f"ρ(−{r['proxy']})" if neg else "ρ"
+        ax.set_title(f"{r['proxy']}: {rho}={r['spearman']:+.2f} (n={r['n']:,})", fontsize=8)
         ax.set_xlabel(f"log10 {r['proxy']}" if log_x else r["proxy"], fontsize=8)
         ax.set_ylabel(metric, fontsize=8)
         ax.tick_params(labelsize=7)
@@ -388,7 +397,7 @@ def proxies(
     title = f"{Path(scores).name} vs {choice.spec.name}/{dataset}/{metric} ({len(df)} archs)"
     plot(table, outdir / "spearman.png", title)
     if len(table):
-        plot_scatter(df, truth, table, outdir / "scatter.png", metric, title)
+        plot_scatter(df, truth, table, outdir / "scatter.png", metric, title, orient)
     provenance = {
         "scores": f"computed: naslab zerocost score ({Path(scores).name})",
         metric: bench_obj.metric_info(metric, dataset).provenance.line(),
@@ -427,4 +436,5 @@ def proxies(
         f"{outdir / 'scatter.png'} (proxy vs truth)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )

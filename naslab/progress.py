@@ -115,9 +115,12 @@ class RunProgress:
         return self._clock() - self._start
 
     def set_total(self, group: str, total: int) -> None:
+        if self.total.get(group) == int(total):
+            return
         self.total[group] = int(total)
         self.done.setdefault(group, 0)
-        self._update()
+        if self._bar is not None:
+            self._update()
 
     def skip(self, group: str, n: int = 1) -> None:
         """`n` runs of `group` were already done (not timed)."""

@@ -83,3 +83,38 @@ def test_real_cifar10_directory():
     assert d.x.shape == (5085, 3, 32, 32) and set(np.unique(d.y)) == set(range(10))
     # the usual CIFAR-10 channel means on a 0..1 scale
     assert np.allclose(d.mean / 255, [0.491, 0.482, 0.447], atol=0.01)
+
+
+def test_npz_query_names_the_arrays(tmp_path):
+    x = np.random.default_rng(1).integers(0, 255, (6, 3, 8, 8)).astype(np.uint8)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    np.savez(tmp_path / "b.npz", images=x, labels=y, x_test=x[:2], y_test=y[:2])
+    d = data.load(f"npz:{tmp_path / 'b.npz'}?x=images&y=labels&classes=10")
+    assert d.x.shape == (6, 3, 8, 8) and d.num_classes == 10
+    np.testing.assert_array_equal(d.y, y)
+    assert len(data.load(f"npz:{tmp_path / 'b.npz'}", split="test")) == 2  # x_test / y_test
+    with pytest.raises(DataFormatError) as e:
+        data.load(f"npz:{tmp_path / 'b.npz'}")  # no x/y, no x_train/y_train
+    assert "images, labels, x_test, y_test" in str(e.value) and "?x=KEY&y=KEY" in str(e.value)
+    with pytest.raises(DataFormatError, match="x='imagez'.*its arrays: images, labels"):
+        data.load(f"npz:{tmp_path / 'b.npz'}?x=imagez&y=labels")
+    with pytest.raises(InvalidInputError, match="unknown npz option 'z' in .*; valid: x, y, classes"):
+        data.load(f"npz:{tmp_path / 'b.npz'}?x=images&z=labels")
+    with pytest.raises(DataFormatError, match="labels go up to 2 but classes=2"):
+        data.load(f"npz:{tmp_path / 'b.npz'}?x=images&y=labels&classes=2")
+    with pytest.raises(InvalidInputError, match="classes must be an integer"):
+        data.load(f"npz:{tmp_path / 'b.npz'}?x=images&y=labels&classes=ten")
+
+
+def test_real_npz_files_load_without_resaving():
+    lossless = shared_file("images", "cifar10_lossless_6102.npz")
+    train = data.load(f"npz:{lossless}")  # x_train / y_train for the train split
+    assert train.x.shape == (5085, 3, 32, 32) and train.num_classes == 10
+    assert len(data.load(f"npz:{lossless}", split="test")) == 1017
+    assert np.allclose(train.mean / 255, [0.491, 0.482, 0.447], atol=0.01)
+    batches = shared_file("images", "proxy-batches", "cifar10_cifar100_imagenet16_batches.npz")
+    d = data.load(f"npz:{batches}?x=cifar100_batch64_x_uint8&y=cifar100_batch64_y&classes=100")
+    assert d.x.shape == (640, 3, 32, 32) and d.num_classes == 100
+    with pytest.raises(DataFormatError) as e:
+        data.load(f"npz:{batches}")
+    assert "cifar10_batch64_x_uint8" in str(e.value)  # names the arrays present
