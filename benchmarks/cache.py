@@ -8,8 +8,8 @@ size, modification time and a hash of their first and last MiB. A computed hash 
 re-read the source at all; any change to the file's size, mtime or inode rehashes it.
 
 Every entry checks its own contents: `meta.json` holds a CRC-32 of each data file's raw bytes and
-of the rest of the metadata (the column keys above all), verified on every load (~0.5 ms for
-analognas' 1.4 MB). A flipped bit, a truncated file or swapped column keys make the entry
+of the rest of the metadata (the column keys above all), verified on every load (cheap next to
+reading the data: perf/results/foundation.md). A flipped bit, a truncated file or swapped column keys make the entry
 rebuilt from its source, with a `CacheRebuiltWarning`, instead of serving wrong numbers forever.
 """
 

@@ -17,9 +17,9 @@ def keep_freed_memory() -> None:
     process; nothing on other C libraries).
 
     Each network's batch-64 activations are multi-MB buffers; by default glibc gives them back
-    when freed and the next network faults them in again page by page: 8,100 page faults and
-    ~20 ms of system time per architecture (7% of the CPU of the 15,625-cell run), measured.
-    With a fixed 1 GiB mmap/trim threshold they are reused: no faults, peak RSS +5%."""
+    when freed and the next network faults them in again page by page, thousands of page faults
+    per architecture. With a fixed 1 GiB mmap/trim threshold they are reused: no faults, for a
+    few percent more peak memory (measurements: perf/results/zerocost.md)."""
     global _MALLOC_TUNED
     if _MALLOC_TUNED:
         return

@@ -193,7 +193,7 @@ class Predictor(RegressorMixin, BaseEstimator):
         """Cap BLAS/OpenMP threads at the model's `n_threads`/`n_jobs` (default 1) while it works.
 
         These models are small: on a shared machine, extra BLAS threads spin against each other
-        (a 300x300 Cholesky measured 80x slower with 2 OpenBLAS threads under load than with 1).
+        and make a small factorisation many times slower, not faster (perf/results/predictors.md).
         """
         from threadpoolctl import threadpool_limits
 

@@ -4,9 +4,9 @@ interface of Optuna's TPE, not re-implemented. Two engines run the same sampler:
 - `engine="rustuna"` (default): Rustuna (`pip install rustuna`, github.com/optuna/rustuna), the
   Optuna team's Rust port of Optuna with the same ask/tell API. Its `TPESampler` has Optuna's
   defaults (10 random start-up trials, 24 EI candidates, gamma = min(ceil(0.1 n), 25), Optuna's
-  recency weights) at 1/19 of the CPU per 300-query run: Optuna's Python sampler rebuilds its
-  view of the whole history on every ask (~3 ms at 300 trials), which made TPE ~90% of a
-  `naslab compare`.
+  recency weights) at a small fraction of the CPU: Optuna's Python sampler rebuilds its view of
+  the whole history on every ask, which dominated the CPU of a `naslab compare` with TPE
+  (perf/results/searchers.md).
 - `engine="optuna"`: Optuna's `TPESampler`; the only engine where `n_ei_candidates` can change.
 
 `perf/bench_tpe_engines.py` measures both engines side by side on analognas (speed, and best

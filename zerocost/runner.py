@@ -53,8 +53,8 @@ def run_scoring(
 
     `max_chunks` stops after that many new chunks (used to test interruption + resume).
     `threads`: torch threads per worker process (default 1: parallelism comes from workers, and
-    intra-op threads on small networks cost more than they give, up to 20x slower on a loaded
-    2-core machine, measured); 0 leaves torch's setting alone."""
+    intra-op threads on small networks cost more than they give, much more on a loaded machine:
+    perf/results/zerocost.md); 0 leaves torch's setting alone."""
     names = parse_names(proxies)
     if batch_size < 1:
         raise InvalidInputError(f"batch size must be >= 1, got {batch_size}")

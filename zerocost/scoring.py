@@ -6,9 +6,9 @@ NaN or infinite stay NaN or infinite: nothing is silently replaced.
 
 `score_archs(...)` is the unit of work behind `naslab zerocost score`: archs are split into
 chunks, each chunk builds its networks (`nas_core.networks.seeding.build_seeded`:
-weights seeded per architecture inside `torch.random.fork_rng`, so the global torch RNG is left as
-it was; NAS-Bench-201 modules recycled from one `NetworkPool` per worker), scores them on one batch (the same for every arch, drawn from the
-data with `seed`), and returns a tidy DataFrame that the caller appends to a `ResultLog`.
+weights seeded per architecture inside `torch.random.fork_rng`, so the global torch RNG is left
+untouched; NAS-Bench-201 modules recycled from one `NetworkPool` per worker), scores them on one
+batch (the same for every arch, drawn from the data with `seed`), and returns a tidy DataFrame that the caller appends to a `ResultLog`.
 """
 
 from __future__ import annotations

@@ -38,9 +38,8 @@ class AvgPool3x3(nn.Module):
     the values of `nn.AvgPool2d(3, 1, 1, count_include_pad=False)` up to float rounding.
 
     Why not that module: computed here as a 3-tap sum along W, then along H, times 1/count, which
-    on CPU is faster both ways (64x16x32x32 channels-last batch, one thread: forward 1.1 vs
-    2.9 ms; forward + backward 10 vs 22 ms), and pooling was 13% of the CPU of scoring a cell
-    with NASWOT (perf/RESULTS.md). Without autograd the sums are taken in place; with it, from
+    on CPU is faster both forward and backward, and pooling is a noticeable share of the CPU of
+    scoring a cell with NASWOT (timings: perf/results/zerocost.md). Without autograd the sums are taken in place; with it, from
     a zero-padded copy (in-place slice updates would make the backward slow). Both add the same
     numbers in the same order (centre + left, then + right), so they agree bit for bit."""
 

@@ -1,8 +1,8 @@
 """`NetworkPool`: build many NAS-Bench-201 networks one after another, recycling the modules.
 
 Why: scoring all 15,625 cells builds 15,625 networks, and constructing one (about 330
-`nn.Module` objects) costs more Python time than drawing its weights: 17 ms per cell, 7% of
-scoring it with synflow + NASWOT (perf/results/zerocost.md). A pool keeps one network and, per
+`nn.Module` objects) costs more Python time than drawing its weights, a noticeable share of
+scoring it with synflow + NASWOT (timings: perf/results/zerocost.md). A pool keeps one network and, per
 cell position, edge and op, one edge module; `build(ops)` plugs the right modules into the
 cells and re-initialises every parameter and buffer.
 

@@ -6,8 +6,9 @@ conserving synaptic flow", NeurIPS 2020; as a NAS proxy: Abdelfattah et al., ICL
 Data-independent: only the input's shape is used.
 
 The network is put in that state *in place* and restored exactly afterwards (`synflow_state`):
-a deep copy of an NB201 network took ~40 ms, more than the float64 pass itself (~22 ms); saving
-and copying back its state dict ~7 ms, so the parameters' tensors are swapped instead.
+a deep copy of the network, or saving and copying back its state dict, costs a large share of
+the float64 pass itself, so the parameters' tensors are swapped instead
+(perf/results/zerocost.md).
 """
 
 from __future__ import annotations
