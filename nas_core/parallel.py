@@ -137,6 +137,26 @@ def _signals_deferred() -> Iterator[None]:
                 os.kill(os.getpid(), s)  # the default action, now that it is restored
 
 
+@contextlib.contextmanager
+def _pseudo_main_hidden() -> Iterator[None]:
+    """While workers start, hide a `__main__.__file__` that names no file.
+
+    A spawned worker re-runs the parent's `__main__` from its file. A program read from stdin
+    (`python - <<EOF`) has `__file__ == '<stdin>'`: every worker failed to open it and died at
+    start (BrokenProcessPool). Hidden, the workers start without the parent's `__main__`, as
+    under Jupyter; what a task needs from `__main__` must travel by value (cloudpickle)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not (isinstance(path, str) and path.startswith("<") and path.endswith(">")):
+        yield
+        return
+    del main.__file__  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        main.__file__ = path  # type: ignore[union-attr]
+
+
 def _worker_init(parent_pid: int, started: Any = None) -> None:
     """Runs first in every pool worker: die with the parent, leave Ctrl-C to it; count the
     workers that started (`started`, a shared flag), so a pool that cannot start is told apart
@@ -249,7 +269,7 @@ class ProcessExecutor(Executor):
                 n = deaths.get(i, 0)
                 die = f.kill_worker_at == i + 1 and (n == 0 or f.kill_worker_always)
                 try:
-                    with _signals_deferred():
+                    with _signals_deferred(), _pseudo_main_hidden():
                         inflight[self._pool.submit(_call, fn, t, die)] = (i, t)
                 except BrokenProcessPool:  # it broke since the last wait: t never ran
                     source.appendleft((i, t))

@@ -10,7 +10,15 @@ from typing import Any
 import typer
 
 from nas_core.errors import InvalidInputError
-from naslab._cli_common import err_console, friendly_errors, print_json
+from naslab._cli_common import (
+    BenchOpt,
+    DatasetOpt,
+    OptionOpt,
+    PathOpt,
+    err_console,
+    friendly_errors,
+    print_json,
+)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -74,10 +82,13 @@ def build_config(
 
         from naslab.study_file import load_study
 
-        if bench is not None or path is not None or options:
+        given_bench = [
+            f for f, v in (("--bench", bench), ("--path", path), ("--option", options)) if v
+        ]
+        if given_bench:
             raise InvalidInputError(
-                "the study file names the benchmark: give either --study or --bench/--path/"
-                "--option, not both (edit the study file's [[benchmark]] tables to change it)"
+                f"--study {study} names the benchmark; drop {', '.join(given_bench)} (or drop "
+                "--study; to change the benchmark, edit the file's [[benchmark]] tables)"
             )
         sf = load_study(study)
         config = sf.config
@@ -96,38 +107,26 @@ def compare(
     study: Path = typer.Option(
         None,
         "--study",
-        help="Study file (TOML): benchmark parts and settings. Flags given with it override the "
-        "file's values.",
+        help="Study file (TOML): benchmark parts and every setting; flags given with it override "
+        "the file's values.",
     ),
-    bench: str = typer.Option(
-        None, "--bench", "-b", help="Benchmark (naslab bench list) [default: analognas]."
-    ),
-    path: str = typer.Option(
-        None, "--path", help="Data file of a file-backed benchmark (see `naslab bench list`)."
-    ),
-    option: list[str] = typer.Option(
-        [],
-        "--option",
-        "-o",
-        help="Loader option KEY=VALUE passed to benchmarks.load (repeatable; VALUE read as JSON "
-        "when it parses, else as a string).",
-    ),
-    dataset: str = typer.Option(
-        None, "--dataset", "-d", help="Dataset [default: the benchmark's]."
-    ),
+    bench: BenchOpt = None,
+    path: PathOpt = None,
+    option: OptionOpt = None,
+    dataset: DatasetOpt = None,
     searcher_names: str = typer.Option(
         None,
         "--searchers",
         "-s",
-        help="Comma-separated searcher names [default: rs,re,ls,reinforce,tpe].",
+        help="Comma-separated searcher names (default: rs,re,ls,reinforce,tpe).",
     ),
     seeds: int = typer.Option(
-        None, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1) [default: 10]."
+        None, "--seeds", "-n", help="Runs per searcher (seeds 0..N-1) (default: 10)."
     ),
     base_seed: int = typer.Option(
-        None, "--base-seed", help="Seed the per-run seeds derive from [default: 0]."
+        None, "--base-seed", help="Seed the per-run seeds derive from (default: 0)."
     ),
-    budget: int = typer.Option(None, "--budget", help="Distinct queries per run [default: 300]."),
+    budget: int = typer.Option(None, "--budget", help="Distinct queries per run (default: 300)."),
     time_budget: float = typer.Option(
         None,
         "--time-budget",
@@ -135,10 +134,10 @@ def compare(
         "search metric is read at (Benchmark.cost); optional.",
     ),
     metric: str = typer.Option(
-        None, "--metric", "-m", help="Metric to search on [default: per benchmark]."
+        None, "--metric", "-m", help="Metric to search on (default: per benchmark)."
     ),
     report_metric: str = typer.Option(
-        None, "--report-metric", help="Metric to report [default: per benchmark, or --metric]."
+        None, "--report-metric", help="Metric to report (default: per benchmark, or --metric)."
     ),
     objectives: str = typer.Option(
         None,
@@ -164,10 +163,10 @@ def compare(
         "and count once.",
     ),
     out: Path = typer.Option(
-        None, "--out", help="Output directory [default: ./compare-<bench>-<dataset>]."
+        None, "--out", "-o", help="Output folder (default: ./compare-<benchmark>-<dataset>)."
     ),
     workers: int = typer.Option(
-        None, "--workers", "-w", help="Parallel runs [default: CPU cores, at most 8]."
+        None, "--workers", "-w", help="Parallel runs (default: CPU cores, at most 8)."
     ),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
     pool: str = typer.Option(
@@ -215,8 +214,8 @@ def compare(
     )
     workers = workers or _default_workers()
     check_executor(executor, workers, pool)
-    resolved, _ = resolve(config)
-    out = out or Path(f"compare-{resolved.bench_name}-{resolved.dataset}")
+    resolved, loaded = resolve(config)
+    out = out or Path(f"compare-{loaded.name}-{resolved.dataset}")
     output_dir(out).check(fresh)  # a folder naslab may not use: one line, before the progress bar
     progress = RunProgress(
         dict.fromkeys(resolved.searchers, resolved.seeds),

@@ -55,7 +55,13 @@ from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
 from naslab.bench_spec import BenchSpec
 from naslab.study_metrics import default_metrics
-from naslab.study_report import RUN_COLUMNS, RUN_KEYS, build_outputs, load_results
+from naslab.study_report import (
+    REPORT_FILES,
+    RUN_COLUMNS,
+    RUN_KEYS,
+    build_outputs,
+    load_results,
+)
 from naslab.study_run import RunTask, execute_run, make_searcher, pack_bench
 from naslab.validate import check_seed, check_time_budget
 from searchers.constraints import parse_constraints, parse_objectives
@@ -283,16 +289,7 @@ def make_task(
 #: What `naslab compare` writes in its output folder: its own files (deleted by --fresh) and the
 #: outputs rebuilt from the log (checksummed, so a user's file of the same name is never lost).
 OWN_FILES = ("log", "study.json", "study.toml")
-OUTPUT_FILES = (
-    "trajectories.parquet",
-    "runs.csv",
-    "summary.csv",
-    "summary.json",
-    "report.md",
-    "best_vs_queries.png",
-    "best_vs_time.png",
-    "pareto.png",
-)
+OUTPUT_FILES = REPORT_FILES
 
 
 def output_dir(out: str | Path) -> OutputDir:

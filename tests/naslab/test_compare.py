@@ -54,9 +54,11 @@ def test_study_writes_every_output_and_resumes(tmp_path):
         "runs.csv",
         "report.md",
         "best_vs_queries.png",
-        "best_vs_time.png",
+        "study.toml",
+        "study.json",
     ):
         assert (tmp_path / f).stat().st_size > 0, f
+    assert not (tmp_path / "best_vs_time.png").exists()  # unit cost: time is the query count
     traj = pd.read_parquet(tmp_path / "trajectories.parquet")
     assert len(traj) == 3 * 4 * 40
     assert not traj.duplicated(["searcher", "seed", "step"]).any()
