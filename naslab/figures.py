@@ -140,11 +140,14 @@ _METADATA = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}
 def save(fig: Any, out: Path, stem: str, formats: Sequence[str] = DEFAULT_FORMATS) -> list[str]:
     """Write `fig` as out/stem.<format> for each format (PNG at DPI dots per inch); returns the
     file names written."""
+    import matplotlib
+
     names = []
-    for f in check_formats(formats):
-        name = f"{stem}.{f}"
-        fig.savefig(out / name, format=f, dpi=DPI, metadata=_METADATA[f], bbox_inches="tight")
-        names.append(name)
+    with matplotlib.rc_context({"svg.hashsalt": "naslab"}):  # SVG element ids: not random
+        for f in check_formats(formats):
+            name = f"{stem}.{f}"
+            fig.savefig(out / name, format=f, dpi=DPI, metadata=_METADATA[f], bbox_inches="tight")
+            names.append(name)
     return names
 
 
