@@ -100,10 +100,11 @@ COST_KINDS: dict[str, str] = {
 class CostInfo:
     """What `Benchmark.cost` charges.
 
-    `kind` is one of `COST_KINDS`; `unit` is always seconds today; `epoch_dependent` says whether
-    `cost(..., epoch=e)` depends on `e`; `continues` whether a longer run continues a shorter one
-    (per-epoch curves of one schedule: reaching epoch 200 after epoch 12 costs the difference)
-    rather than retraining from scratch (separate schedules: each epoch count is its own run).
+    `kind` is one of `COST_KINDS`; `unit` is seconds (every kind is a time); `epoch_dependent`
+    says whether `cost(..., epoch=e)` depends on `e`; `continues` whether a longer run continues
+    a shorter one (per-epoch curves of one schedule: reaching epoch 200 after epoch 12 costs the
+    difference) rather than retraining from scratch (separate schedules: each epoch count is its
+    own run).
     """
 
     kind: str
