@@ -114,8 +114,8 @@ class XGBPredictor(_RefitPredictor):
 class XGBTunedPredictor(XGBPredictor):
     """XGBoost with small-data settings: 500 trees of depth 4, learning rate 0.03, rows
     subsampled 0.8 and columns 0.7 per tree. Chosen on NAS-Bench-Suite-Zero CIFAR-10 (100
-    training archs, one-hot + zero-cost features) against NASLib's defaults (see
-    the README, "NAS-Bench-Suite-Zero Table 9", for the numbers on all three datasets)."""
+    training archs, one-hot + zero-cost features) against NASLib's defaults (docs/results.md,
+    "NAS-Bench-Suite-Zero Table 9", has the numbers on all three datasets)."""
 
     def __init__(
         self,
