@@ -193,10 +193,13 @@ def bench_choice(
 
     sf = load_study(study)
     cfg = sf.config
+    study_metric = cfg.metric
+    if study_metric is None and cfg.objectives:  # a multi-objective study: its first objective
+        study_metric = cfg.objectives[0].lstrip("+-")
     return BenchChoice(
         sf.bench,
         dataset if dataset is not None else cfg.dataset,
-        metric if metric is not None else cfg.metric,
+        metric if metric is not None else study_metric,
         Path(study),
     )
 
