@@ -75,6 +75,21 @@ class BenchSpec:
         """The study-file form: one dict per part (name plus options)."""
         return [p.to_dict() for p in self.parts]
 
+    def with_absolute_paths(self, base_dir: str | Path | None = None) -> BenchSpec:
+        """This spec with every part's `path` absolute (relative ones read against `base_dir`,
+        default the working directory), so that a study file written from it does not depend on
+        where it is run."""
+        parts = []
+        for p in self.parts:
+            opts = dict(p.options)
+            if isinstance(opts.get("path"), str):
+                path = Path(opts["path"]).expanduser()
+                if not path.is_absolute() and base_dir is not None:
+                    path = Path(base_dir) / path
+                opts["path"] = str(path.resolve())
+            parts.append(BenchPart(p.name, opts))
+        return BenchSpec(tuple(parts))
+
     def load(self) -> Benchmark:
         """The benchmark (parts loaded once per process, then joined)."""
         return _load_spec(self.key())

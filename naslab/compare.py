@@ -142,24 +142,13 @@ class StudyConfig:
         return d
 
 
-def _absolute_paths(spec: BenchSpec) -> BenchSpec:
-    """`spec` with every part's `path` made absolute (a study file must not depend on the cwd)."""
-    parts = []
-    for p in spec.parts:
-        opts = dict(p.options)
-        if isinstance(opts.get("path"), str):
-            opts["path"] = str(Path(opts["path"]).expanduser().resolve())
-        parts.append(replace(p, options=opts))
-    return BenchSpec(tuple(parts))
-
-
 def _normalised(d: dict[str, Any]) -> dict[str, Any]:
     """A study.json's settings with the benchmark in one form (older files kept `bench` as a
     name and its options in `bench_options`)."""
     d = dict(d)
     b, opts = d.get("bench"), d.pop("bench_options", None) or {}
     if isinstance(b, str) and not b.startswith("in-memory:"):
-        d["bench"] = _absolute_paths(BenchSpec.single(b, **opts)).to_list()
+        d["bench"] = BenchSpec.single(b, **opts).with_absolute_paths().to_list()
     d.setdefault("constraints", [])
     return d
 
@@ -174,7 +163,7 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
             raise InvalidInputError(
                 "bench_options go with a benchmark name; a BenchSpec carries its own options"
             )
-        spec = _absolute_paths(spec)
+        spec = spec.with_absolute_paths()
         bench = spec.load()
     elif isinstance(config.bench, Benchmark):
         if config.bench_options:
