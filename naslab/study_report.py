@@ -550,69 +550,58 @@ def _column(cells: list[tuple[float, float, float] | None]) -> list[str]:
     return ["-" if c is None else format_mean_ci(c[0], c[1], c[2], decimals=dec) for c in cells]
 
 
-def summary_rows(
+def _summary_table(
     summary: dict[str, Any], compact: bool = False
-) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the human-readable summary table (report.md, summary.md/.tex;
-    `compact` for the console: only the full budget). Every mean is shown with its 95% CI (see
-    `table_note` for the method), to the precision the interval warrants."""
+) -> tuple[list[str], list[list[str]], set[tuple[int, int]]]:
+    """(header, rows, best cells): see `summary_rows`; the best cells are the best mean of each
+    column that has a direction (best@, regret, AUC, HV, average rank)."""
+    from naslab.tables import best_cells
+
     qs = summary["checkpoints"]
     shown = qs[-1:] if compact else qs
     mo = "true_front_hypervolume" in summary["benchmark"]
     has_opt = summary["benchmark"].get("optimum") is not None
+    hib = bool(summary["benchmark"].get("higher_is_better", True))
     timed = summary.get("checkpoint_axis", "queries") != "queries"
     axis = "sim_time" if timed else "step"
     per = summary["searchers"]
     names = list(per)
     head = ["searcher", "runs ok/failed"]
     cols: list[list[str]] = []
+    values: list[list[float]] = []  # per column, the number its best is judged by
+    better: list[bool | None] = []
+
+    def ci_column(title: str, key: str, direction: bool | None) -> None:
+        cells = [
+            (
+                per[s][f"{key}_mean"],
+                per[s].get(f"{key}_lo", np.nan),
+                per[s].get(f"{key}_hi", np.nan),
+            )
+            if f"{key}_mean" in per[s]
+            else None
+            for s in names
+        ]
+        head.append(title)
+        cols.append(_column(cells))
+        values.append([c[0] if c else np.nan for c in cells])
+        better.append(direction)
+
     for q in shown:
-        head.append(f"{checkpoint_label(axis, q)} (95% CI)")
         cells = []
         for s in names:
             b = per[s]["best_at"].get(q, per[s]["best_at"].get(str(q)))
             cells.append((b["mean"], b.get("lo", np.nan), b.get("hi", np.nan)) if b else None)
+        head.append(f"{checkpoint_label(axis, q)} (95% CI)")
         cols.append(_column(cells))
+        values.append([c[0] if c else np.nan for c in cells])
+        better.append(hib)
     if has_opt:
-        head.append("regret (95% CI)")
-        cols.append(
-            _column(
-                [
-                    (
-                        per[s]["regret_mean"],
-                        per[s].get("regret_lo", np.nan),
-                        per[s].get("regret_hi", np.nan),
-                    )
-                    if "regret_mean" in per[s]
-                    else None
-                    for s in names
-                ]
-            )
-        )
+        ci_column("regret (95% CI)", "regret", False)
     if not compact:
-        head.append("AUC (95% CI)")
-        cols.append(
-            _column(
-                [
-                    (per[s]["auc_mean"], per[s]["auc_lo"], per[s]["auc_hi"])
-                    if "auc_mean" in per[s]
-                    else None
-                    for s in names
-                ]
-            )
-        )
+        ci_column("AUC (95% CI)", "auc", True)
     if mo:
-        head.append("HV (95% CI)")
-        cols.append(
-            _column(
-                [
-                    (per[s]["hv_mean"], per[s]["hv_lo"], per[s]["hv_hi"])
-                    if "hv_mean" in per[s]
-                    else None
-                    for s in names
-                ]
-            )
-        )
+        ci_column("HV (95% CI)", "hv", True)
         head.append("HV / true")
         cols.append([format_number(per[s].get("hv_ratio_mean"), decimals=3) for s in names])
         head.append("union front found")
@@ -624,13 +613,30 @@ def summary_rows(
                 for s in names
             ]
         )
+        values += [[np.nan] * len(names)] * 2
+        better += [None, None]
     head += ["avg rank", "p vs rs"]
     cols.append([format_number(per[s].get("avg_rank"), decimals=2) for s in names])
     cols.append(["ref." if s == "rs" else format_p(per[s].get("wilcoxon_p_vs_rs")) for s in names])
+    values += [[per[s].get("avg_rank", np.nan) for s in names], [np.nan] * len(names)]
+    better += [False, None]
     rows = []
     for i, s in enumerate(names):
         e = per[s]
         rows.append([s, f"{e['runs_ok']}/{e['runs_failed']}", *(c[i] for c in cols)])
+    by_row = [[values[j][i] for j in range(len(values))] for i in range(len(names))]
+    bold = {(i, j + 2) for i, j in best_cells(by_row, better)} if len(names) > 1 else set()
+    return head, rows, bold
+
+
+def summary_rows(
+    summary: dict[str, Any], compact: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the human-readable summary table (report.md, summary.md/.tex;
+    `compact` for the console: only the full budget). Every mean is shown with its 95% CI (see
+    `table_note` for the method), to the precision the interval warrants, one number of decimals
+    per column."""
+    head, rows, _ = _summary_table(summary, compact)
     return head, rows
 
 
@@ -664,10 +670,10 @@ def write_tables(out: Path, summary: dict[str, Any], summary_df: pd.DataFrame) -
     """summary.csv (every number, machine-readable), summary.md and summary.tex (formatted, with
     the pairwise test table), pairwise.csv. Returns the names written."""
     summary_df.to_csv(out / "summary.csv", index=False)
-    head, rows = summary_rows(summary)
-    note = table_note(summary)
-    md = [render_table(head, rows, "markdown", note=note)]
-    tex = [render_table(head, rows, "latex", note=note, caption=_caption(summary))]
+    head, rows, bold = _summary_table(summary)
+    note = table_note(summary) + " Bold: the best mean of a column."
+    md = [render_table(head, rows, "markdown", bold=bold, note=note)]
+    tex = [render_table(head, rows, "latex", bold=bold, note=note, caption=_caption(summary))]
     names = ["summary.csv", "summary.md", "summary.tex"]
     pw = pairwise_rows(summary)
     if pw is not None:

@@ -164,8 +164,8 @@ def render_table(
     column) cells to emphasise (Markdown **x**, LaTeX \\textbf{x}; ignored by text and csv).
     LaTeX uses booktabs rules and right-aligns numeric columns; `caption` is a LaTeX comment line
     (a caption belongs to the float around the tabular, which the paper owns). `note` (e.g. how
-    the intervals were computed) follows the table: a last LaTeX row spanning every column, a
-    line after the Markdown and text tables; CSV has no place for it and leaves it out."""
+    the intervals were computed) follows the table: a small-print paragraph after the LaTeX
+    tabular, a line after the Markdown and text tables; CSV has no place for it and leaves it out."""
     _check(head, rows, fmt)
     head = [str(h) for h in head]
     rows = [[str(c) for c in r] for r in rows]
@@ -212,12 +212,9 @@ def render_table(
         lines += [
             " & ".join(tex(i, j, c) for j, c in enumerate(r)) + r" \\" for i, r in enumerate(rows)
         ]
-        lines.append("\\bottomrule")
-        if note:
-            lines.append(
-                f"\\multicolumn{{{len(head)}}}{{l}}{{\\footnotesize {latex_escape(note)}}} \\\\"
-            )
-        lines.append("\\end{tabular}")
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        if note:  # a paragraph under the tabular wraps to the float's width; a row would not
+            lines.append(f"\\par{{\\footnotesize {latex_escape(note)}}}")
         return "\n".join(lines) + "\n"
     # text: columns padded to their widest cell, numeric ones right-aligned
     widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(head)]

@@ -69,6 +69,10 @@ def test_every_table_and_figure_is_written_and_named_in_report_files(study):
     assert "\\toprule" in tex and "Student's t" in tex and "$\\pm$" in tex
     md = (out / "summary.md").read_text()
     assert "95% CI: Student's t" in md and "Holm-corrected" in md
+    # the best mean of each column is bold: at best@30, the searcher with the highest mean
+    best = max(("rs", "re", "ls"), key=lambda n: s["searchers"][n]["best_at"][30]["mean"])
+    row = next(ln for ln in md.splitlines() if ln.startswith(f"| {best} |"))
+    assert row.split("|")[6].strip().startswith("**")
     # unit cost: time = queries, so no 'vs time' figure, and the report says why
     assert not (out / "best_vs_time.png").exists()
     assert "unit cost" in (out / "report.md").read_text()
@@ -219,7 +223,7 @@ def test_precision_follows_the_spread_on_nbgraph(tmp_path):
     lines = (tmp_path / "summary.md").read_text().splitlines()
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     col = head.index("best@20 (95% CI)")
-    cells = [[c.strip() for c in ln.strip("|").split("|")][col] for ln in lines[2:4]]  # rs, re
+    cells = [[c.strip().strip("*") for c in ln.strip("|").split("|")][col] for ln in lines[2:4]]
     assert all(" ± " in c for c in cells), cells
     halves = [c.split(" ± ")[1] for c in cells]
     # one number of decimals per column, the finest interval shown to 2 significant digits

@@ -80,3 +80,13 @@ def test_bad_input_is_one_clear_error():
     with pytest.raises(InvalidInputError, match="row 0 has 2 cells"):
         render_table(HEAD, [["a", "b"]], "text")
     assert FORMATS == ("text", "markdown", "latex", "csv")
+
+
+def test_note_follows_every_rendering_but_csv():
+    note = "95% CI: Student's t"
+    tex = render_table(HEAD, ROWS, "latex", note=note)
+    assert tex.rstrip().endswith("\\par{\\footnotesize 95\\% CI: Student's t}")
+    assert tex.index("\\end{tabular}") < tex.index("\\par")
+    assert render_table(HEAD, ROWS, "markdown", note=note).rstrip().endswith(note)
+    assert render_table(HEAD, ROWS, "text", note=note).rstrip().endswith(note)
+    assert note not in render_table(HEAD, ROWS, "csv", note=note)
