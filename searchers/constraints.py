@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nas_core.errors import InvalidInputError
+from nas_core.errors import InvalidInputError, UnknownNameError
 
 if TYPE_CHECKING:
     from benchmarks.base import Benchmark
@@ -91,7 +91,11 @@ def parse_constraints(
     for item in items:
         c = item if isinstance(item, Constraint) else Constraint.parse(item)
         if bench is not None:
-            bench.metric_info(c.metric, dataset)
+            try:
+                bench.metric_info(c.metric, dataset)
+            except UnknownNameError as e:
+                where = f"in constraint {str(item)!r}" + (f" {e.where}" if e.where else "")
+                raise UnknownNameError("metric", c.metric, e.valid, where) from None
         if any(o.metric == c.metric and o.op == c.op for o in out):
             raise InvalidInputError(f"metric {c.metric!r} is bounded twice with {c.op}: keep one")
         out.append(c)
