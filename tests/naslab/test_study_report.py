@@ -3,6 +3,8 @@ hypervolume, feasibility, the tables and the figures a study folder gets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,8 @@ from nas_core.metrics import hypervolume, pareto_mask
 from naslab import stats
 from naslab.compare import StudyConfig, resolve, run_study
 from naslab.study_report import REPORT_FILES, build_outputs, summarize
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +235,40 @@ def test_precision_follows_the_spread_on_nbgraph(tmp_path):
     finest = min(halves, key=float)
     assert len(finest.replace(".", "").lstrip("0")) == 2, cells
     assert not any(h.strip("0.") == "" for h in halves)  # never "± 0.000"
+
+
+LATENCY = ROOT / "../shared/data/nb201-latency/nb201_latency_ms_27_devices.csv"
+
+
+@pytest.mark.skipif(not LATENCY.exists(), reason="needs ../shared/data/nb201-latency (real data)")
+def test_accuracy_latency_study_with_a_constraint(tmp_path):
+    from naslab.bench_spec import BenchPart, BenchSpec
+
+    spec = BenchSpec(
+        (
+            BenchPart("analognas"),
+            BenchPart("table", {"path": str(LATENCY.resolve()), "preset": "nb201-latency"}),
+        )
+    )
+    cfg = StudyConfig(
+        bench=spec,
+        searchers=("rs", "nsga2"),
+        seeds=3,
+        budget=40,
+        objectives=("baseline_accuracy", "-latency_pixel3"),
+        constraints=("latency_pixel3<=5",),
+    )
+    s = run_study(cfg, tmp_path)
+    traj = pd.read_parquet(tmp_path / "trajectories.parquet")
+    assert (~traj.feasible).any()  # the constraint bites, so the test means something
+    front = np.array(s["multiobjective"]["union_front"])
+    assert (front[:, 1] <= 5).all()  # only feasible points
+    feas = traj[traj.feasible]
+    pts = feas[["obj:baseline_accuracy", "obj:latency_pixel3"]].to_numpy(float)
+    assert s["multiobjective"]["range_hi"] == pytest.approx(pts.max(axis=0).tolist())
+    for name in ("rs", "nsga2"):
+        assert 0 < s["searchers"][name]["hv_ratio_mean"] <= 1
+    # the optimum of the report metric is over feasible architectures only
+    opt = s["benchmark"]["optimum"]
+    assert opt is not None and opt >= feas["best_report"].max()
+    assert "constraints: latency_pixel3<=5" in (tmp_path / "report.md").read_text()
