@@ -189,8 +189,15 @@ def bench_choice(
         raise InvalidInputError(
             f"--study {study} names the benchmark; drop {', '.join(given)} (or drop --study)"
         )
+    from nas_core.errors import MissingFileError
     from naslab.study_file import load_study
 
+    try:  # '~nosuchuser' or a NUL byte: a file that cannot exist, not a crash
+        study = Path(study).expanduser()
+        if "\0" in str(study):
+            raise ValueError
+    except (RuntimeError, ValueError):
+        raise MissingFileError(f"study file not found: {study}") from None
     sf = load_study(study)
     cfg = sf.config
     study_metric = cfg.metric

@@ -55,6 +55,19 @@ def work(tmp_path_factory: pytest.TempPathFactory):
     ).to_parquet(d / "scores.parquet", index=False)
     (d / "garbage.bin").write_bytes(bytes(range(256)) * 4)
     (d / "archs.txt").write_text("0\n15624\n(0,1,2,3,4,0)\n")
+    rng = np.random.default_rng(0)
+    np.savez(  # images under names of its own: loaded with npz:imgs.npz?x=images&y=labels
+        d / "imgs.npz",
+        images=rng.integers(0, 255, (16, 32, 32, 3)).astype(np.uint8),
+        labels=np.arange(16) % 4,
+        floats=rng.random(16),
+    )
+    (d / "study.toml").write_text(
+        '[[benchmark]]\nname = "analognas"\n\n[study]\ndataset = "cifar10"\n'
+        'metric = "baseline_accuracy"\n'
+    )
+    (d / "bad.toml").write_text("[[benchmark]\nname = ")
+    (d / "nobench.toml").write_text('[study]\nmetric = "x"\n')
     (d / "table.csv").write_text(
         "cell,acc\n" + "".join(f"{sp.to_str(a)},{90 - i}\n" for i, a in enumerate(archs[:5]))
     )
@@ -85,6 +98,9 @@ def check(argv: list[str]) -> None:
 
 
 FILES = ("scores.parquet", "garbage.bin", "archs.txt", "table.csv", "missing.json", ".")
+STUDIES = ("study.toml", "bad.toml", "nobench.toml", "missing.toml", "garbage.bin", ".")
+FORMATS = ("text", "markdown", "latex", "csv", "html", "")
+OPTIONS = ("preset=nb201-latency", "x=1", "=", "epochs=[12,200]", "path=missing.csv")
 OUTS = ("out", "out.csv", "out.parquet", "garbage.bin", ".", "sub/dir/x.parquet")
 
 
@@ -105,6 +121,8 @@ OUTS = ("out", "out.csv", "out.parquet", "garbage.bin", ".", "sub/dir/x.parquet"
             "-m": choose("baseline_accuracy", "acc", "x"),
             "--epoch": choose(0, 12, 200, -1),
             "--to": choose(*OUTS),
+            "--out": choose(*OUTS),
+            "-o": choose(*OUTS),
         }
     ),
     as_json=st.booleans(),
@@ -116,7 +134,7 @@ def test_bench(work, cmd, name, archs, rest, as_json) -> None:
     if cmd == "query":
         argv += archs
     keep = {"info": ("--path", "--option"), "query": ("--path", "--option", "-d", "-m", "--epoch")}
-    allowed = keep.get(cmd, ("--path", "--option", "--to"))
+    allowed = keep.get(cmd, ("--path", "--option", "--to", "--out", "-o"))
     pairs = [rest[i : i + 2] for i in range(0, len(rest), 2)]
     argv += [a for p in pairs if p[0] in allowed for a in p]
     check(argv + (["--json"] if as_json and cmd != "export" else []))
@@ -168,13 +186,19 @@ def test_compare(work, rest) -> None:
             "--workers": choose(1, 0),
             "--threads": choose(1, 0, -1),
             "--bench": choose("analognas", "nope"),
+            "--option": choose(*OPTIONS),
+            "--study": choose(*STUDIES),
+            "--dataset": choose("cifar10", "x"),
+            "--format": choose(*FORMATS),
         }
     ),
+    as_json=st.booleans(),
 )
-def test_correlate_predictors(work, rest) -> None:
+def test_correlate_predictors(work, rest, as_json) -> None:
     base = ["--predictors", "xgb[n_estimators=3]", "--train-sizes", "20", "--trials", "1"]
     base += ["--test-size", "50"]
-    check(["correlate", "predictors", *base, *rest, "--out", str(work / "cp")])
+    json_flag = ["--json"] if as_json else []
+    check(["correlate", "predictors", *base, *rest, *json_flag, "--out", str(work / "cp")])
 
 
 @COMMAND
@@ -188,12 +212,18 @@ def test_correlate_predictors(work, rest) -> None:
             "--resamples": choose(3, 0, -1),
             "--seed": choose(0, -1),
             "--bench": choose("suite-zero", "analognas", "nope"),
+            "--option": choose(*OPTIONS),
+            "--study": choose(*STUDIES),
+            "-d": choose("cifar10", "x", ","),
+            "--format": choose(*FORMATS),
         }
     ),
+    as_json=st.booleans(),
 )
-def test_correlate_scores(work, rest) -> None:
+def test_correlate_scores(work, rest, as_json) -> None:
     base = ["--resamples", "3", "--scores", "synflow", "--datasets", "cifar10"]
-    check(["correlate", "scores", *base, *rest, "--out", str(work / "cs")])
+    json_flag = ["--json"] if as_json else []
+    check(["correlate", "scores", *base, *rest, *json_flag, "--out", str(work / "cs")])
 
 
 @COMMAND
@@ -205,6 +235,11 @@ def test_correlate_scores(work, rest) -> None:
             "--dataset": choose("cifar10", "x"),
             "--metric": choose("baseline_accuracy", "x"),
             "--bench-path": choose(*FILES),
+            "--preset": choose("nb201-latency", "x"),
+            "--path": choose(*FILES),
+            "--option": choose(*OPTIONS),
+            "--study": choose(*STUDIES),
+            "--format": choose(*FORMATS),
             "--top-k": choose(0.1, 5, 40, 41, 1.5, 0, -1),
             "--resamples": choose(5, 0, -1),
             "--seed": choose(0, -1),
@@ -233,6 +268,11 @@ def test_correlate_proxies(work, rest, flags) -> None:
             "--seed": choose(0, -1),
             "--features": choose("none", "x"),
             "--out": choose(*OUTS, "m.pt"),
+            "--option": choose(*OPTIONS),
+            "--study": choose(*STUDIES),
+            "--top-k": choose(0.05, 5, 0, -1, 10**6),
+            "-m": choose("baseline_accuracy", "analog_accuracy", "x"),
+            "--format": choose(*FORMATS),
         }
     ),
     top=choose(0, 3, -1),
@@ -243,7 +283,8 @@ def test_predictor(work, cmd, archs, model, rest, top) -> None:
     elif cmd == "train":
         check(["predictor", "train", "--predictor", "xgb", "--n", "20", "--test-size", "20", *rest])
     else:
-        check(["predictor", "predict", model, *archs, "--top", top])
+        fmt = [a for i in range(0, len(rest), 2) if rest[i] == "--format" for a in rest[i : i + 2]]
+        check(["predictor", "predict", model, *archs, "--top", top, *fmt])
 
 
 @COMMAND
@@ -253,7 +294,23 @@ def test_predictor(work, cmd, archs, model, rest, top) -> None:
             "--space": choose("nb201", "nbgraph", "nope"),
             "--proxies": choose("params", "synflow", "nope", "params,params", ","),
             "--archs": choose(3, 0, -1, "archs.txt", "garbage.bin", "missing.txt"),
-            "--data": choose("digits", "npz:garbage.bin", "cifar10:.", "npz:", "x"),
+            "--data": choose(
+                "digits",
+                "npz:garbage.bin",
+                "cifar10:.",
+                "npz:",
+                "x",
+                "npz:imgs.npz?x=images&y=labels",
+                "npz:imgs.npz?x=images&y=labels&classes=10",
+                "npz:imgs.npz?x=images&y=labels&classes=2",
+                "npz:imgs.npz?x=images&y=floats",
+                "npz:imgs.npz?x=nope&y=labels",
+                "npz:imgs.npz?q=1",
+                "npz:imgs.npz?x=",
+                "npz:imgs.npz?",
+                "npz:imgs.npz",
+                "npz:missing.npz?x=a&y=b",
+            ),
             "--batch-size": choose(8, 0, -1, 10**6),
             "--seed": choose(0, -1),
             "--workers": choose(1, 0),
