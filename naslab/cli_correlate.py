@@ -188,12 +188,14 @@ def predictors_cmd(
             err_console.print(
                 f"wrote {out}/results (raw rows), summary.csv, summary.md, learning_curve.png",
                 highlight=False,
+                soft_wrap=True,
             )
     if counts["failed"]:
         err_console.print(
             f"[red]{counts['failed']} of {counts['tasks']} tasks failed[/]: "
             f"{escape(failures[0])}; rerun the same command to retry them",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1)
 
@@ -278,6 +280,7 @@ def scores_cmd(
     err_console.print(
         f"wrote {out}/scores.csv, scores.md, scores.png (bars), scatter.png (score vs target)",
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -12,7 +12,7 @@ accuracy, per dataset, with bootstrap confidence intervals (nas_core.metrics.boo
 
 Intervals name their method wherever they are shown (`PREDICTOR_CI`, `SCORE_CI`): a predictor
 study's trials are independent random splits, so their mean gets a Student t interval (with 20
-trials the normal 1.96 understates the half-width by about 7%; with 5, by 29%); a score study has
+trials the normal 1.96 understates the half-width by about 6%; with 5, by 29%); a score study has
 one value per score, so its interval comes from resampling architectures.
 
 A study's benchmark is a `naslab.bench_spec.BenchSpec` (a name with --path/--option, or a study

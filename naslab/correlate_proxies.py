@@ -372,6 +372,7 @@ def proxies(
             "--option preset=NAME",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         path = path if path is not None else bench_path
         option = [*(option or []), *([f"preset={preset}"] if preset is not None else [])]

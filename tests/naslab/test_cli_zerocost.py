@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from naslab.cli import app
 from naslab.correlate_proxies import correlate, scores_benchmark
+from tests.conftest import shared_file
 
 runner = CliRunner()
 
@@ -274,3 +275,28 @@ def test_a_space_column_names_the_scores_space(tmp_path):
 
     with pytest.raises(DataFormatError, match="mixes architectures of spaces nb201, nbgraph"):
         scores_space(df, scores, ["nb201"])
+
+
+def test_proxies_grammar_format_scatter_and_deprecated_aliases(tmp_path):
+    scores = _scores_file(tmp_path)
+    r = _proxies(tmp_path, scores, "-b", "analognas", "-d", "cifar10", "-f", "latex")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("% nb201.parquet vs analognas/cifar10/baseline_accuracy")
+    assert "95% bootstrap over architectures" in r.stdout.splitlines()[0]
+    assert "\\begin{tabular}{lrrrr}" in r.stdout and "synflow" in r.stdout
+    assert (tmp_path / "out" / "scatter.png").stat().st_size > 0
+    # the old --bench-path/--preset still work, with a warning naming the new spelling
+    table = shared_file("nb201-latency", "nb201_latency_ms_27_devices.csv")
+    r = _proxies(
+        tmp_path, scores, "-b", "table", "--bench-path", str(table), "--preset", "nb201-latency",
+        "-m", "latency_pixel3", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "use --path FILE and --option preset=NAME" in r.stderr
+    new = _proxies(
+        tmp_path, scores, "-b", "table", "--path", str(table), "--option", "preset=nb201-latency",
+        "-m", "latency_pixel3", "--json",
+    )  # fmt: skip
+    assert new.exit_code == 0, new.output
+    assert json.loads(new.stdout)["rows"] == json.loads(r.stdout)["rows"]
+    assert json.loads(new.stdout)["benchmark"][0]["preset"] == "nb201-latency"

@@ -188,3 +188,23 @@ def test_cli_scores_with_few_resamples_plots_intervals_that_miss_the_estimate(tm
     )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "cs" / "scores.png").stat().st_size > 0
+
+
+def test_scatter_panel_uses_hexbin_for_many_points_and_log_for_wide_scores():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    rng = np.random.default_rng(0)
+    fig, (a, b, c) = plt.subplots(1, 3)
+    x = rng.random(C.HEXBIN_OVER + 1)
+    C.scatter_panel(a, x, x + rng.random(len(x)))
+    assert isinstance(a.collections[0], PolyCollection)  # a hexbin of 2,001 points
+    C.scatter_panel(b, x[:50], x[:50])
+    assert isinstance(b.collections[0], PathCollection)  # 50 points as points
+    wide = 10.0 ** rng.uniform(-3, 50, 300)  # synflow's spread
+    assert C.needs_log(wide) and not C.needs_log(x)
+    assert C.needs_log(np.r_[wide, 0.0])  # a zero (disconnected cell) does not stop the log
+    plt.close(fig)
