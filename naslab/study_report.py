@@ -374,12 +374,16 @@ def summarize(
         for s, m in _at(traj, acol, agrid).items():
             auc[s] = stats.anytime_auc(agrid, m.to_numpy(float), lo_v, hi_v, hib)
     shares: dict[str, tuple[int, float]] = {}
+    attain: dict[str, list] = {}  # median attainment surface, metric units (two objectives)
     if mo and space is not None:
         for s, per_seed in _run_points(traj, config.objectives).items():
             allp = np.vstack(list(per_seed.values())) if per_seed else np.empty((0, 2))
             shares[s] = stats.front_share(
                 space.union_front, space.norm(allp) if len(allp) else allp
             )
+            if len(config.objectives) == 2:
+                surf = stats.attainment_surface([space.norm(p) for p in per_seed.values()], 0.5)
+                attain[s] = space.raw(surf).tolist() if len(surf) else []
 
     rows = []
     per: dict[str, Any] = {}
@@ -449,6 +453,8 @@ def summarize(
                 if s in shares:
                     entry["front_found"], entry["front_share"] = shares[s]
         info.update({k: v for k, v in entry.items() if k not in info and not k.startswith("best@")})
+        if s in attain:
+            info["attainment_50"] = attain[s]
         per[s] = info
         rows.append(entry)
     summary_df = pd.DataFrame(rows)

@@ -177,6 +177,14 @@ def test_multi_objective_hypervolume_uses_the_documented_reference(tmp_path):
         m, lo_, hi_ = stats.t_interval(hv[name])
         assert (e["hv_lo"], e["hv_hi"]) == pytest.approx((lo_, hi_))
         assert 0 < e["hv_ratio_mean"] <= 1
+    # the median attainment surface of each searcher, in the metrics' units
+    for name in ("rs", "nsga2"):
+        runs = [
+            (r[cols].to_numpy(float) - lo) / (hi - lo)
+            for _, r in traj[traj.searcher == name].groupby("seed")
+        ]
+        want = stats.attainment_surface(runs, 0.5) * (hi - lo) + lo
+        assert np.allclose(s["searchers"][name]["attainment_50"], want)
     found = sum(s["searchers"][n]["front_found"] for n in ("rs", "nsga2"))
     assert found >= mo["union_front_size"]  # every union-front point was found by someone
     # ranks and tests are on hypervolume, not on the first objective
