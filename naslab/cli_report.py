@@ -25,9 +25,9 @@ def report(
 ) -> None:
     """Merge finished `naslab compare` studies into one report (tables, tests, figures).
 
-    The studies must share benchmark, dataset, metrics, objectives, constraints, budgets and
-    isomorphism handling; the report covers every run of every folder. Nothing is written into
-    the study folders.
+    Same benchmark, dataset, metrics, objectives, constraints, budgets and isomorphism required.
+
+    The report covers every run of every folder; nothing is written into the study folders.
     """
     from naslab.figures import check_formats
     from naslab.study_report import merge_studies, summary_rows
