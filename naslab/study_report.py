@@ -619,8 +619,8 @@ def _summary_table(
                 for s in names
             ]
         )
-        values += [[np.nan] * len(names)] * 2
-        better += [None, None]
+        values += [[per[s].get("hv_ratio_mean", np.nan) for s in names], [np.nan] * len(names)]
+        better += [True, None]
     head += ["avg rank", "p vs rs"]
     cols.append([format_number(per[s].get("avg_rank"), decimals=2) for s in names])
     cols.append(["ref." if s == "rs" else format_p(per[s].get("wilcoxon_p_vs_rs")) for s in names])
