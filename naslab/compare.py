@@ -49,7 +49,7 @@ import pandas as pd
 
 import benchmarks
 import searchers
-from benchmarks.base import Benchmark
+from benchmarks.base import Benchmark, FiniteBenchmark
 from nas_core.errors import InvalidInputError, NaslabError, UnknownNameError, check_name
 from nas_core.jobs import OutputDir, run_tasks
 from nas_core.results import ResultLog, guard_writes
@@ -208,7 +208,9 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         report = config.report_metric or metric
     for m in (metric, report, *objectives):
         bench.metric_info(m, dataset)
-    constraints = tuple(str(c) for c in parse_constraints(config.constraints, bench, dataset))
+    cons = parse_constraints(config.constraints, bench, dataset)
+    _check_satisfiable(bench, dataset, cons)
+    constraints = tuple(str(c) for c in cons)
     if multi and len(objectives) < 2:
         raise InvalidInputError(
             f"searcher(s) {', '.join(multi)} are multi-objective: give --objectives with at least "
@@ -239,6 +241,27 @@ def resolve(config: StudyConfig) -> tuple[StudyConfig, Benchmark]:
         params={k: dict(v) for k, v in config.params.items()},
     )
     return resolved, bench
+
+
+def _check_satisfiable(bench: Benchmark, dataset: str, cons: tuple) -> None:
+    """On a benchmark that lists its architectures, refuse constraints no architecture meets
+    (every run would search in vain), naming each constrained metric's range."""
+    if not cons or not isinstance(bench, FiniteBenchmark):
+        return
+    archs = bench.archs(dataset)
+    ok = np.ones(len(archs), dtype=bool)
+    ranges = {}
+    for c in cons:
+        v = np.asarray(bench.query(archs, c.metric, dataset), dtype=float)
+        ok &= np.array([c.violation(x) == 0 for x in v]) if len(v) else ok
+        if np.isfinite(v).any():
+            ranges[c.metric] = (float(np.nanmin(v)), float(np.nanmax(v)))
+    if len(archs) and not ok.any():
+        shown = "; ".join(f"{m} ranges {lo:g}..{hi:g}" for m, (lo, hi) in ranges.items())
+        raise InvalidInputError(
+            f"no architecture of {bench.name!r} on {dataset!r} satisfies "
+            f"{', '.join(map(str, cons))} ({shown or 'no values'}); loosen the bound"
+        )
 
 
 def run_seed(base_seed: int, seed: int) -> int:

@@ -337,3 +337,21 @@ def test_pool_auto_runs_a_study_cheaper_than_the_pool_inline(tmp_path, monkeypat
     assert s["workers_started_this_invocation"] == 0 and s["runs"]["ok"] == 4
     r = runner.invoke(app, ["compare", "--pool", "sometimes", "--out", str(tmp_path / "x")])
     assert r.exit_code != 0 and "pool" in r.output and "always" in r.output
+
+
+def test_constraints_and_signed_objectives_are_checked_before_any_run(tmp_path):
+    from nas_core.errors import InvalidInputError, UnknownNameError
+    from naslab.compare import resolve
+
+    with pytest.raises(InvalidInputError, match="satisfies baseline_drift_2592000>=88 .*ranges"):
+        resolve(small(constraints=("baseline_drift_2592000>=88",)))
+    with pytest.raises(UnknownNameError, match="in constraint 'baseline_acc>=3'"):
+        resolve(small(constraints=("baseline_acc>=3",)))
+    with pytest.raises(InvalidInputError, match="baseline_accuracy is higher-is-better"):
+        resolve(small(searchers=("nsga2",), objectives=("-baseline_accuracy", "analog_accuracy")))
+    cfg, _ = resolve(small(constraints=(" baseline_drift_2592000 >= 50.0",)))
+    assert cfg.constraints == ("baseline_drift_2592000>=50",)
+    s = run_study(small(seeds=2, constraints=cfg.constraints), tmp_path)
+    traj = pd.read_parquet(tmp_path / "trajectories.parquet")
+    assert (traj["con:baseline_drift_2592000"][traj.feasible] >= 50).all()
+    assert (~traj.feasible).any() and s["config"]["constraints"] == ["baseline_drift_2592000>=50"]
