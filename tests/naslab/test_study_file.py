@@ -147,13 +147,18 @@ def test_an_old_study_json_with_bench_options_still_resumes(tmp_path):
 CUSTOM = (ROOT / "tests" / "naslab" / "custom_bench_script.py").read_text()
 
 
-def test_a_benchmark_class_defined_in_a_stdin_script_runs_on_two_workers(tmp_path):
-    """`python - <<EOF` (as a notebook: the class lives in __main__, which a spawned worker
-    cannot import): the benchmark is shipped by value and every run is ok."""
+@pytest.mark.parametrize("how", ["stdin", "-c"])
+def test_a_benchmark_class_defined_in_a_stdin_script_runs_on_two_workers(tmp_path, how):
+    """`python - <<EOF` (`__main__.__file__` is '<stdin>', no file a spawned worker could run) and
+    `python -c` (no `__main__` file at all, as in a notebook): the class lives in `__main__`, which
+    a spawned worker cannot import; the benchmark is shipped by value and every run is ok."""
     out = tmp_path / "out"
-    r = subprocess.run(
-        [sys.executable, "-", str(out)], input=CUSTOM, capture_output=True, text=True, cwd=ROOT
-    )
+    if how == "stdin":
+        cmd, stdin = [sys.executable, "-", str(out)], CUSTOM
+    else:
+        code = CUSTOM.replace('if __name__ == "__main__":', "if True:")
+        cmd, stdin = [sys.executable, "-c", code, str(out)], None
+    r = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(r.stdout.strip().splitlines()[-1])
     assert got["runs"] == {"total": 6, "ok": 6, "failed": 0} and got["workers"] == 2
