@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from naslab._cli_common import console, friendly_errors, print_json
+from naslab._cli_common import (
+    FormatOpt,
+    JsonOpt,
+    check_format,
+    err_console,
+    friendly_errors,
+    print_json,
+    print_table,
+)
 
 
 @friendly_errors
@@ -14,14 +23,18 @@ def report(
     folders: list[Path] = typer.Argument(
         ..., help="Study folders written by `naslab compare` (same benchmark, dataset, metrics)."
     ),
-    out: Path = typer.Option(
-        ..., "--out", help="Folder for the merged report (never one of the study folders)."
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder for the merged report (never one of the study folders)."
+        ),
+    ] = ...,  # type: ignore[assignment]
     figure_formats: str = typer.Option(
         "png,pdf", "--figures", help="Figure formats, comma-separated: png, pdf, svg."
     ),
     no_plots: bool = typer.Option(False, "--no-plots", help="Tables and report only."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    fmt: FormatOpt = "text",
+    as_json: JsonOpt = False,
 ) -> None:
     """Merge finished `naslab compare` studies into one report (tables, tests, figures).
 
@@ -31,8 +44,8 @@ def report(
     """
     from naslab.figures import check_formats
     from naslab.study_report import merge_studies, summary_rows
-    from naslab.tables import render_table
 
+    check_format(fmt)
     formats = check_formats(figure_formats)
     summary = merge_studies(folders, out, plots=not no_plots, formats=formats)
     if as_json:
@@ -40,10 +53,8 @@ def report(
         return
     head, rows = summary_rows(summary, compact=True)
     b = summary["benchmark"]
-    console.print(
-        f"{b['name']} / {b['dataset']}: {summary['runs']['ok']} ok runs from "
-        f"{len(folders)} studies",
-        highlight=False,
+    title = (
+        f"{b['name']} / {b['dataset']}: {summary['runs']['ok']} ok runs from {len(folders)} studies"
     )
-    console.print(render_table(head, rows, "text"), highlight=False, end="")
-    console.print(f"report: {Path(out) / 'report.md'}", highlight=False)
+    print_table(head, rows, fmt, title)
+    err_console.print(f"report: {Path(out) / 'report.md'}", highlight=False, soft_wrap=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 
 import pandas as pd
@@ -61,6 +63,11 @@ def test_text_output_and_figure_formats(two_studies, tmp_path):
     assert r.exit_code == 0, r.output
     assert "best@20 (95% CI)" in r.output and "report:" in r.output
     assert (out / "best_vs_queries.svg").exists() and not (out / "best_vs_queries.png").exists()
+    r = runner.invoke(app, ["report", str(a), str(b), "-o", str(out), "--no-plots", "-f", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0][:3] == ["searcher", "runs ok/failed", "best@20 (95% CI)"]
+    assert [row[0] for row in rows[1:]] == ["rs", "re", "ls"]
     r = runner.invoke(app, ["report", str(a), "--out", str(tmp_path / "x"), "--figures", "gif"])
     assert r.exit_code == 2 and "unknown figure format 'gif'" in r.output
 
