@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from naslab.compare import StudyConfig, make_task, resolve
 from naslab import study_run
+from naslab.compare import StudyConfig, make_task, resolve
 from naslab.study_run import execute_run
 
 
