@@ -82,12 +82,17 @@ class StudyFile:
 
 def load_study(path: str | Path) -> StudyFile:
     """Read a study file (see the module docstring); naslab errors name what is wrong."""
-    path = Path(path).expanduser()
+    try:  # '~nosuchuser' or a NUL byte: a file that cannot exist, not a crash
+        path = Path(path).expanduser()
+        if "\0" in str(path):
+            raise ValueError
+    except (RuntimeError, ValueError):
+        raise MissingFileError(f"study file not found: {path}") from None
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MissingFileError(f"study file not found: {path}") from None
-    except (IsADirectoryError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise InvalidInputError(f"study file {path} cannot be read: {e}") from None
     try:
         doc = tomllib.loads(text)

@@ -92,8 +92,11 @@ def test_bad_study_files_are_one_clear_error(tmp_path, text, error, message):
 
 
 def test_a_missing_study_file_is_a_missing_file_error(tmp_path):
-    with pytest.raises(MissingFileError, match="study file not found"):
-        load_study(tmp_path / "nope.toml")
+    for bad in (tmp_path / "nope.toml", "~nosuchuser0/s.toml", "s\0.toml"):
+        with pytest.raises(MissingFileError, match="study file not found"):
+            load_study(bad)
+    with pytest.raises(InvalidInputError, match="cannot be read"):
+        load_study(tmp_path)
 
 
 def test_cli_study_file_reproduces_a_study_and_flags_override(tmp_path):
