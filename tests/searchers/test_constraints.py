@@ -140,3 +140,19 @@ def test_nsga2_with_a_constraint_keeps_infeasible_points_off_its_front(hw):
     c = t.columns
     assert c["feasible"].any() and {"obj:latency_pixel3", "con:latency_pixel3"} <= set(c)
     assert (c["con:latency_pixel3"][c["feasible"]] <= 10).all()
+
+
+def test_any_text_parses_or_is_one_invalid_input_error():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, derandomize=True, deadline=None)
+    @given(st.one_of(st.text(), st.from_regex(r"\s*[a-z_]\w*\s*(<=|>=|<|=)\s*\S*\s*")))
+    def check(text):
+        try:
+            c = Constraint.parse(text)
+        except InvalidInputError:
+            return
+        assert Constraint.parse(str(c)) == c  # the normal form reads back the same
+
+    check()
