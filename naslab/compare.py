@@ -341,28 +341,48 @@ def _run_error(rec: dict[str, Any] | BaseException) -> str | None:
     return rec["error"] if rec.get("status") == "failed" else None
 
 
+def _params_of(d: dict[str, Any]) -> dict[str, Any]:
+    p = d.get("params")
+    return {s: v for s, v in p.items() if v} if isinstance(p, dict) else {}
+
+
 def _check_existing(od: OutputDir, config: StudyConfig) -> StudyConfig:
     """Refuse to resume a different study; a garbled study.json is set aside (its log is kept).
-    Returns `config` widened to every searcher and the most seeds the folder has run (what its
-    study files and report describe)."""
+
+    Searchers and seeds may differ (a rerun may add or repeat some); a searcher run again must
+    have the same parameters. Returns `config` widened to every searcher, the most seeds and
+    the parameters of every searcher the folder has run (what its study files and report
+    describe)."""
     old = od.read_json("study.json")
     if old is None:
         return config
     out = od.path
     old = _normalised(old)
     new = _normalised(json.loads(json.dumps(config.to_dict())))
-    diff = [k for k in StudyConfig.FIXED if old.get(k) != new.get(k)]
-    if diff:
-        shown = ", ".join(f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in diff)
+    shown = [
+        f"{k}: {old.get(k)!r} there, {new.get(k)!r} now"
+        for k in StudyConfig.FIXED
+        if k != "params" and old.get(k) != new.get(k)
+    ]
+    old_p, new_p = _params_of(old), _params_of(new)
+    shown += [
+        f"params of {s}: {old_p.get(s, {})!r} there, {new_p.get(s, {})!r} now"
+        for s in config.searchers
+        if old_p.get(s, {}) != new_p.get(s, {})
+    ]
+    if shown:
         raise InvalidInputError(
-            f"{out} holds a different study ({shown}); use another --out, or --fresh to discard it"
+            f"{out} holds a different study ({', '.join(shown)}); use another --out, or --fresh "
+            "to discard it"
         )
     before = [s for s in old.get("searchers", []) if isinstance(s, str)]
     seeds = old.get("seeds")
+    kept = {s: p for s, p in old_p.items() if s not in config.searchers and isinstance(p, dict)}
     return replace(
         config,
         searchers=tuple(dict.fromkeys([*before, *config.searchers])),
         seeds=max(config.seeds, seeds if isinstance(seeds, int) else 0),
+        params={**kept, **{s: dict(p) for s, p in config.params.items()}},
     )
 
 

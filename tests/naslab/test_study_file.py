@@ -235,3 +235,21 @@ def test_shipped_studies_resolve_their_paths_beside_the_project():
             if "path" in part.options:
                 p = Path(part.options["path"])
                 assert p.is_absolute() and p.parent == (SHARED_DATA / p.parent.name).resolve(), f
+
+
+def test_a_subset_rerun_keeps_the_other_searchers_parameters(tmp_path):
+    run_study(
+        StudyConfig(
+            searchers=("rs", "re"), seeds=2, budget=15, params={"re": {"population_size": 5}}
+        ),
+        tmp_path,
+    )
+    s = run_study(StudyConfig(searchers=("ls",), seeds=2, budget=15), tmp_path)
+    assert s["config"]["params"] == {"re": {"population_size": 5}}
+    c = load_study(tmp_path / "study.toml").config
+    assert c.searchers == ("rs", "re", "ls") and c.params == {"re": {"population_size": 5}}
+    # a searcher run again must keep its parameters
+    with pytest.raises(InvalidInputError, match="params of re: .*5.* there, \\{\\} now"):
+        run_study(StudyConfig(searchers=("re",), seeds=3, budget=15), tmp_path)
+    with pytest.raises(InvalidInputError, match="budget: 15 there, 20 now"):
+        run_study(StudyConfig(searchers=("rs",), seeds=2, budget=20), tmp_path)
