@@ -208,3 +208,25 @@ def test_scatter_panel_uses_hexbin_for_many_points_and_log_for_wide_scores():
     assert C.needs_log(wide) and not C.needs_log(x)
     assert C.needs_log(np.r_[wide, 0.0])  # a zero (disconnected cell) does not stop the log
     plt.close(fig)
+
+
+def test_precision_counts_the_best_end_of_a_lower_is_better_target():
+    """On latency the top 5% are the fastest archs: precision compares the lowest true and
+    lowest predicted values (the correlations do not depend on the direction)."""
+    import predictors
+    from nas_core.metrics import precision_at_k
+    from naslab.bench_spec import BenchSpec
+
+    path = shared_file("nb201-latency", "nb201_latency_ms_27_devices.csv")
+    spec = BenchSpec.from_cli("table", str(path), ["preset=nb201-latency"])
+    src = C.make_source(spec, None, None, "latency_pixel3", "none")
+    assert src.spec is not None and not C.higher_is_better(src)
+    study = C.PredictorStudy(source=src, predictors=["ridge"], train_sizes=[200], test_size=400)
+    row = C.run_predictor_task(C.PredictorTask(study, "ridge", 200, 0))
+    idx, y, _f, space, _ = C.load_pool(src)
+    tr, te = C.split(len(idx), 200, 400, 0, 0)
+    model = predictors.create("ridge", space=space, seed=0)
+    model.fit(idx[tr], y[tr])
+    pred = model.predict(idx[te])
+    assert row["precision_top5"] == pytest.approx(precision_at_k(-y[te], -pred, 0.05))
+    assert row["spearman"] > 0.5
