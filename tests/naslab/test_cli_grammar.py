@@ -61,17 +61,7 @@ def test_every_command_has_json(path, cmd):
     assert any("--json" in o.opts for o in _options(cmd)), f"naslab {' '.join(path)} lacks --json"
 
 
-#: Commands whose owners have yet to adopt the grammar (listed in the notes for the lead).
-PENDING = {("report",): "cli_report.py gives --out no -o yet"}
-GRAMMAR_CASES = [
-    pytest.param(p, c, marks=pytest.mark.xfail(reason=PENDING[p], strict=False))
-    if p in PENDING
-    else pytest.param(p, c)
-    for p, c in COMMANDS
-]
-
-
-@pytest.mark.parametrize(("path", "cmd"), GRAMMAR_CASES, ids=IDS)
+@pytest.mark.parametrize(("path", "cmd"), COMMANDS, ids=IDS)
 def test_same_names_and_short_flags_everywhere(path, cmd):
     for o in _options(cmd):
         longs = [x for x in o.opts if x.startswith("--")]
