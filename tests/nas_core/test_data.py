@@ -98,7 +98,9 @@ def test_npz_query_names_the_arrays(tmp_path):
     assert "images, labels, x_test, y_test" in str(e.value) and "?x=KEY&y=KEY" in str(e.value)
     with pytest.raises(DataFormatError, match="x='imagez'.*its arrays: images, labels"):
         data.load(f"npz:{tmp_path / 'b.npz'}?x=imagez&y=labels")
-    with pytest.raises(InvalidInputError, match="unknown npz option 'z' in .*; valid: x, y, classes"):
+    with pytest.raises(
+        InvalidInputError, match="unknown npz option 'z' in .*; valid: x, y, classes"
+    ):
         data.load(f"npz:{tmp_path / 'b.npz'}?x=images&z=labels")
     with pytest.raises(DataFormatError, match="labels go up to 2 but classes=2"):
         data.load(f"npz:{tmp_path / 'b.npz'}?x=images&y=labels&classes=2")
