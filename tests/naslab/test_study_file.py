@@ -189,7 +189,7 @@ def test_shipped_hw_nsga2_study(tmp_path):
     assert s["config"]["objectives"] == ["baseline_accuracy", "latency_pixel3"]
     traj = pd.read_parquet(tmp_path / "out" / "trajectories.parquet")
     assert {"obj:baseline_accuracy", "obj:latency_pixel3"} <= set(traj.columns)
-    assert set(traj.searcher) == {"nsga2", "rs"} and s["runs"]["ok"] == 4
+    assert set(traj.searcher) == {"nsga2", "re", "rs"} and s["runs"]["ok"] == 6
 
 
 def test_shipped_hw_constrained_study_never_keeps_a_slow_incumbent(tmp_path):
