@@ -1,0 +1,52 @@
+"""The Python study examples of README.md and docs/compare.md run as written and print exactly the
+output the page shows under them (each as a script in a fresh interpreter, as a reader runs it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _example(page: str, marker: str) -> tuple[str, str]:
+    """(code, shown output): the one ```python block holding `marker` and the ```text block after it."""
+    text = (ROOT / page).read_text()
+    found = re.findall(r"```python\n(.*?)```\s*```text\n(.*?)```", text, re.S)
+    found = [(code, out) for code, out in found if marker in code]
+    assert len(found) == 1, (
+        f"{page}: expected one example with {marker!r} and its output, found {len(found)}"
+    )
+    return found[0]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("page", "marker"),
+    [("docs/compare.md", "class Formula(Benchmark)")],
+)
+def test_study_example_prints_what_the_page_shows(page, marker, tmp_path):
+    code, shown = _example(page, marker)
+    script = tmp_path / "example.py"
+    script.write_text(code)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert _lines(r.stdout) == _lines(shown), (
+        f"{page}: the example's output changed; paste this under it:\n{r.stdout}"
+    )
