@@ -13,6 +13,7 @@ from nas_core.errors import InvalidInputError
 from naslab._cli_common import (
     BenchOpt,
     DatasetOpt,
+    FormatOpt,
     OptionOpt,
     PathOpt,
     err_console,
@@ -180,6 +181,7 @@ def compare(
     ),
     fresh: bool = typer.Option(False, "--fresh", help="Discard results already in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    fmt: FormatOpt = "text",
 ) -> None:
     """Compare NAS searchers (searchers x seeds) on a benchmark; resumable, parallel, with a report.
 
@@ -188,10 +190,12 @@ def compare(
     summary.csv/json, plots, report.md and the resolved study.toml to --out. Rerunning the same
     command resumes: finished runs are skipped.
     """
+    from naslab._cli_common import check_format
     from naslab.compare import check_executor, output_dir, resolve, run_study
     from naslab.progress import RunProgress
     from naslab.study_report import summary_rows
 
+    check_format(fmt)
     config = build_config(
         study,
         bench,
@@ -244,20 +248,28 @@ def compare(
         print_json(summary)
         _exit_if_failed(summary, out)
         return
-    from rich.table import Table
-
-    from naslab._cli_common import console
+    from naslab._cli_common import console, print_table
+    from naslab.figures import best_curve_label
+    from naslab.study_report import table_note
 
     head, rows = summary_rows(summary, compact=True)
-    b = summary["benchmark"]
-    table = Table(
-        title=f"{b['name']} / {b['dataset']}: best {b['optimum_metric']} found "
-        + (f"(optimum {b['optimum']:.4f})" if b.get("optimum") is not None else "(no optimum)")
+    b, c = summary["benchmark"], summary["config"]
+    what = best_curve_label(c["report_metric"], c["metric"]).replace("\n", " ")
+    title = f"{b['name']} / {b['dataset']}: {what} " + (
+        f"(optimum {b['optimum']:.4f})" if b.get("optimum") is not None else "(no optimum)"
     )
+    if fmt != "text":
+        print_table(head, rows, fmt, title)
+        _exit_if_failed(summary, out)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(title), caption=escape(table_note(summary)))
     for h in head:
-        table.add_column(h)
+        table.add_column(escape(h))
     for r in rows:
-        table.add_row(*r)
+        table.add_row(*(escape(x) for x in r))
     console.print(table)
     runs = summary["runs"]
     if runs["failed"]:

@@ -1,5 +1,5 @@
 """Progress of a long job (many runs, fits or chunks) with an ETA that holds when runs take very
-different times (a bananas run may take 36 s while a random-search run takes milliseconds).
+different times (a predictor-guided run may take seconds to minutes while a random-search run takes milliseconds).
 
     from naslab.progress import RunProgress
 

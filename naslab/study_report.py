@@ -48,7 +48,7 @@ from naslab import stats
 from naslab.figures import DEFAULT_FORMATS, FIGURE_FORMATS, check_formats
 from naslab.study_metrics import no_optimum_reason, provenance_lines
 from naslab.tables import decimals_for, format_mean_ci, format_number, format_p, render_table
-from searchers.loop import ISOMORPHISM
+from searchers.loop import ISOMORPHISM, cost_epoch, cost_rule
 
 if TYPE_CHECKING:
     from naslab.compare import StudyConfig
@@ -470,7 +470,8 @@ def summarize(
             "no_optimum_reason": no_optimum_reason(bench),
             "higher_is_better": hib,
             "cost_source": bench.cost_source(d),
-            "cost": bench.cost_info(d).to_dict(),
+            "cost_rule": cost_rule(bench, config.metric, d),
+            "cost": bench.cost_info(d, epoch=cost_epoch(bench, config.metric, d)).to_dict(),
             "provenance": provenance_lines(bench, d, [config.metric, rm, *config.objectives]),
         },
         "searcher_order": order,
@@ -772,6 +773,7 @@ def make_plots(
                 ax.axhline(optimum, color="grey", ls=":", lw=1, label=f"optimum {optimum:.4g}")
             _focus_ylim(ax, traj, col, grid, hib, optimum)
             ax.set_xscale("log")
+            ax.set_xlim(grid[0], grid[-1] if grid[-1] > grid[0] else grid[0] * 10)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel, fontsize=8)
             ax.set_title(
@@ -785,7 +787,9 @@ def make_plots(
                     f"best_vs_{key}: no band where fewer than 2 runs have a value yet "
                     f"({'; '.join(gaps)}); the line there is the mean of the runs that have one"
                 )
-            if optimum is not None:
+            if optimum is not None and any(
+                np.isfinite(curves[s].to_numpy(float)).any() for s in curves
+            ):  # no regret plot while no run has a (feasible) value: nothing to draw on a log axis
                 fig, ax = fg.new_figure((6.4, 4.2))
                 allreg = []
                 for s in order:
@@ -946,7 +950,7 @@ def write_report(
             if b.get("optimum") is not None
             else str(b.get("no_optimum_reason") or "no optimum")
         ),
-        f"- simulated cost: {b['cost_source']}",
+        f"- simulated cost: {b.get('cost_rule') or b['cost_source']}",
         f"- budget accounting (isomorphism `{summary['accounting']['isomorphism']}`): "
         f"{summary['accounting']['rule']}",
         f"- runs: {summary['runs']['ok']} ok, {summary['runs']['failed']} failed",

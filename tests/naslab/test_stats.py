@@ -21,6 +21,7 @@ from naslab.stats import (
     pareto_front,
     reference_point,
     t_interval,
+    wilcoxon_method,
 )
 
 
@@ -73,10 +74,11 @@ def test_holm_wilcoxon_matches_manual_holm():
     table = pd.DataFrame({"a": base, "b": base + 0.8 + rng.normal(0, 0.3, 12), "c": base + 0.05})
     p = holm_wilcoxon(table)
     raw = {
-        ("a", "b"): stats.wilcoxon(table.a, table.b).pvalue,
-        ("a", "c"): stats.wilcoxon(table.a, table.c).pvalue,
-        ("b", "c"): stats.wilcoxon(table.b, table.c).pvalue,
+        (x, y): stats.wilcoxon(table[x], table[y], method=_scipy_method(table[x], table[y])).pvalue
+        for x, y in (("a", "b"), ("a", "c"), ("b", "c"))
     }
+    assert wilcoxon_method(table.a, table.b) == "exact"  # distinct differences
+    assert wilcoxon_method(table.a, table.c) == "permutation"  # 12 tied differences (all 0.05)
     # Holm step-down: sort ascending, multiply the i-th by (m - i), running max, cap at 1
     keys = sorted(raw, key=raw.get)
     adj, run = {}, 0.0
@@ -91,7 +93,8 @@ def test_holm_wilcoxon_matches_manual_holm():
 
 def test_paired_wilcoxon_and_friedman_are_scipy():
     a, b = [0.7, 0.71, 0.69, 0.72, 0.70], [0.68, 0.7, 0.69, 0.70, 0.66]
-    assert paired_wilcoxon(a, b) == pytest.approx(stats.wilcoxon(a, b).pvalue)
+    want_p = stats.wilcoxon(a, b, method=_scipy_method(a, b)).pvalue
+    assert paired_wilcoxon(a, b) == pytest.approx(want_p)
     assert paired_wilcoxon(a, a) == 1.0
     t = pd.DataFrame({"x": a, "y": b, "z": [0.6, 0.62, 0.6, 0.61, 0.6]})
     want = stats.friedmanchisquare(t.x, t.y, t.z)
@@ -143,3 +146,30 @@ def test_attainment_surface_median_of_three_runs():
     assert worst.tolist() == [[0.0, 0.2], [0.2, 0.0]]
     med = attainment_surface(runs, level=0.5)  # by at least 2 of 3
     assert med.tolist() == [[0.0, 0.5], [0.2, 0.2], [0.5, 0.0]]
+
+
+def _scipy_method(a, b):
+    """scipy.stats.wilcoxon's method for what paired_wilcoxon computes (its permutation test is
+    scipy's PermutationMethod over all sign flips, just vectorised)."""
+    m = wilcoxon_method(a, b)
+    return stats.PermutationMethod(n_resamples=2**16) if m == "permutation" else m
+
+
+def test_wilcoxon_method_rule_and_p_values_match_scipy():
+    """exact without ties (n <= 50); the exact permutation p-value with ties or zeros (n <= 16);
+    the normal approximation beyond; each p-value equals scipy.stats.wilcoxon's."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=10), rng.normal(size=10)
+    assert wilcoxon_method(a, b) == "exact"
+    assert paired_wilcoxon(a, b) == pytest.approx(stats.wilcoxon(a, b, method="exact").pvalue)
+    tied = b.copy()
+    tied[:3] = a[:3]  # three zero differences
+    tied[3:6] = a[3:6] + 0.5  # three tied differences
+    assert wilcoxon_method(a, tied) == "permutation"
+    want = stats.wilcoxon(a, tied, method=stats.PermutationMethod(n_resamples=2**16)).pvalue
+    assert paired_wilcoxon(a, tied) == pytest.approx(want)
+    big_a, big_b = rng.normal(size=30).round(1), rng.normal(size=30).round(1)
+    assert wilcoxon_method(big_a, big_b) == "asymptotic"
+    assert paired_wilcoxon(big_a, big_b) == pytest.approx(
+        stats.wilcoxon(big_a, big_b, method="asymptotic").pvalue
+    )

@@ -280,3 +280,20 @@ def test_accuracy_latency_study_with_a_constraint(tmp_path):
     opt = s["benchmark"]["optimum"]
     assert opt is not None and opt >= feas["best_report"].max()
     assert "constraints: latency_pixel3<=5" in (tmp_path / "report.md").read_text()
+
+
+def test_plots_of_a_study_with_no_feasible_value_yet_are_written_without_a_regret_plot(
+    study, tmp_path
+):
+    """Runs that found nothing feasible (a constraint none of their queries met) leave every
+    best-so-far value NaN: the curves are drawn (empty) and no log-scaled regret plot is tried."""
+    from naslab.study_report import load_results, make_plots
+
+    out, cfg, _ = study
+    resolved, bench = resolve(cfg)
+    traj, _ = load_results(out)
+    traj = traj.assign(best_report=np.nan, best_search=np.nan)
+    files = make_plots(resolved, bench, traj, tmp_path)
+    names = {Path(f).name for f in files}
+    assert any(n.startswith("best_vs_queries") for n in names)
+    assert not any(n.startswith("regret_vs") for n in names)
