@@ -184,7 +184,7 @@ def paired_wilcoxon(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided Wilcoxon signed-rank p-value of paired samples (1.0 when they never differ;
     zero differences dropped, scipy's default), by `wilcoxon_method`. The permutation p-value runs
     scipy.stats.permutation_test over sign flips with the rank-sum statistic vectorised (scipy's
-    own wilcoxon evaluates it one resample at a time, ~1000x slower)."""
+    own wilcoxon evaluates it one resample at a time: ~25x slower on 10 tied pairs)."""
     from scipy import stats
 
     a, b = np.asarray(a, float), np.asarray(b, float)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("foundation", "tables", "nbgraph", "searchers", "predictors", "zerocost")
+ORDER = ("foundation", "tables", "nbgraph", "searchers", "predictors", "zerocost", "report")
 HEADER = """# Performance results
 
 Every number here was produced by a script in `perf/`, with the command shown above its output.
