@@ -194,6 +194,8 @@ def paired_wilcoxon(a: Sequence[float], b: Sequence[float]) -> float:
     if method == "permutation":
         d = a - b
         d = d[np.isfinite(d) & (d != 0)]
+        if len(d) < 2:  # one sign flip of one pair: both outcomes equally likely, p = 1
+            return 1.0
         ranks = stats.rankdata(np.abs(d))
 
         def t_plus(x: np.ndarray, axis: int = -1) -> np.ndarray:
