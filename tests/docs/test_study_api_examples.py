@@ -31,7 +31,7 @@ def _lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("page", "marker"),
-    [("docs/compare.md", "class Formula(Benchmark)")],
+    [("README.md", "StudyConfig("), ("docs/compare.md", "class Formula(Benchmark)")],
 )
 def test_study_example_prints_what_the_page_shows(page, marker, tmp_path):
     code, shown = _example(page, marker)
