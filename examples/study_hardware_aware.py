@@ -95,14 +95,14 @@ def print_summary(summary: dict) -> None:
 def main() -> None:
     args = parse_args()
     data = data_folder(args.data)
-    out = args.out or Path.cwd() / ("hardware-aware-study" + ("-quick" if args.quick else ""))
+    out = args.out or Path("hardware-aware-study" + ("-quick" if args.quick else ""))
     folders = {}
     for file, label in zip(FILES, ("unconstrained", "constrained"), strict=True):
         study = with_data(load_study(STUDIES / file), data)
         config = study.config
         if args.quick:
             config = replace(config, **QUICK)
-        print(f"== {label}: {STUDIES / file}")
+        print(f"== {label}: {(STUDIES / file).relative_to(REPO)}")
         print(
             f"   {', '.join(config.searchers)} x {config.seeds} seeds x {config.budget} queries, "
             f"objectives {', '.join(config.objectives)}"

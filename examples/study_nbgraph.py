@@ -63,8 +63,8 @@ def main() -> None:
     config = study.config
     if args.quick:
         config = replace(config, **QUICK)
-    out = args.out or Path.cwd() / ("nbgraph-study" + ("-quick" if args.quick else ""))
-    print(f"== {STUDY}")
+    out = args.out or Path("nbgraph-study" + ("-quick" if args.quick else ""))
+    print(f"== {STUDY.relative_to(REPO)}")
     print(
         f"   {', '.join(config.searchers)} x {config.seeds} seeds x {config.budget} queries on "
         f"{config.dataset}; search on {config.metric}, report {config.report_metric}"

@@ -95,10 +95,10 @@ def main() -> None:
     config = study.config
     if args.quick:
         config = replace(config, **QUICK)
-    out = args.out or Path.cwd() / ("time-budget-study" + ("-quick" if args.quick else ""))
+    out = args.out or Path("time-budget-study" + ("-quick" if args.quick else ""))
     bench = study.bench.load()
     d, epoch = config.dataset, cost_epoch(bench, config.metric, config.dataset)
-    print(f"== {STUDIES / FILE}")
+    print(f"== {(STUDIES / FILE).relative_to(REPO)}")
     print(
         f"   {', '.join(config.searchers)} x {config.seeds} seeds, {config.time_budget:g} simulated "
         f"seconds each; search on {config.metric}, report {config.report_metric}"
