@@ -168,6 +168,7 @@ def test_wilcoxon_method_rule_and_p_values_match_scipy():
     assert wilcoxon_method(a, tied) == "permutation"
     want = stats.wilcoxon(a, tied, method=stats.PermutationMethod(n_resamples=2**16)).pvalue
     assert paired_wilcoxon(a, tied) == pytest.approx(want)
+    assert paired_wilcoxon([1.0, 2.0, 3.0], [1.0, 2.0, 2.5]) == 1.0  # one nonzero difference
     big_a, big_b = rng.normal(size=30).round(1), rng.normal(size=30).round(1)
     assert wilcoxon_method(big_a, big_b) == "asymptotic"
     assert paired_wilcoxon(big_a, big_b) == pytest.approx(
