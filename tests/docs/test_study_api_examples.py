@@ -50,3 +50,17 @@ def test_study_example_prints_what_the_page_shows(page, marker, tmp_path):
     assert _lines(r.stdout) == _lines(shown), (
         f"{page}: the example's output changed; paste this under it:\n{r.stdout}"
     )
+
+
+@pytest.mark.parametrize("page", ["docs/compare.md", "docs/benchmarks.md"])
+def test_study_file_blocks_are_valid_study_files(page, tmp_path):
+    """Every ```toml block of the page reads as a study file (benchmark parts, [study] keys)."""
+    from naslab.study_file import load_study
+
+    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / page).read_text(), re.S)
+    assert blocks, f"{page} shows no study file"
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"study{i}.toml"
+        path.write_text(block)
+        study = load_study(path)
+        assert study.bench.to_list()[0]["name"] in {"analognas", "table", "nbgraph"}
