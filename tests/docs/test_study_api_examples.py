@@ -31,10 +31,16 @@ def _lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("page", "marker"),
-    [("README.md", "StudyConfig("), ("docs/compare.md", "class Formula(Benchmark)")],
+    [
+        ("README.md", "StudyConfig("),
+        ("docs/compare.md", "class Formula(Benchmark)"),
+        ("docs/compare.md", "load_study("),
+    ],
 )
 def test_study_example_prints_what_the_page_shows(page, marker, tmp_path):
     code, shown = _example(page, marker)
+    # the page runs it from the repository root; here the working folder is a temporary one
+    code = code.replace('"data/studies/', f'"{ROOT}/data/studies/')
     script = tmp_path / "example.py"
     script.write_text(code)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
