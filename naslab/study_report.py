@@ -1011,7 +1011,8 @@ def write_report(
         lines += [
             "",
             "Pairwise two-sided Wilcoxon signed-rank tests over paired seeds, Holm-corrected "
-            "(scikit-posthocs `posthoc_wilcoxon`, p-values):",
+            "(exact p-values, or the exact sign-flip permutation p-value where differences tie; "
+            "Holm's correction by statsmodels; `naslab.stats.holm_wilcoxon`):",
             "",
             render_table(*pw, "markdown"),
         ]
