@@ -243,9 +243,30 @@ def staircase(ax: Any, front: np.ndarray, name: str, label: str, maximise: Seque
         color=st.color,
         linestyle=st.linestyle,
         lw=1.3,
+        marker=st.marker,  # markers at the corners only (step keeps the data as vertices)
+        ms=4,
         label=label,
     )
-    ax.plot(f[:, 0], f[:, 1], linestyle="none", marker=st.marker, ms=4, color=st.color)
+
+
+def focus_limits(values: np.ndarray, maximise: bool) -> tuple[float, int] | None:
+    """Where to cut an axis of a Pareto plot so isolated points at its bad end (e.g. the
+    untrainable cells at 10% accuracy) do not squeeze the front into one edge: the bad-end limit
+    and how many of `values` it leaves out, when the largest gap between consecutive values lies
+    in the bad half and spans more than half their range; None otherwise (the axis is kept)."""
+    v = np.unique(np.asarray(values, float)[np.isfinite(values)])
+    if len(v) < 4:
+        return None
+    if not maximise:  # bad end first
+        v = v[::-1]
+    gaps = np.abs(np.diff(v))
+    k = int(np.argmax(gaps))
+    span = abs(v[-1] - v[0])
+    if span <= 0 or gaps[k] <= 0.5 * span or k >= len(v) // 2:
+        return None
+    keep = v[k + 1 :]
+    pad = 0.05 * abs(keep[-1] - keep[0]) or 0.05 * abs(keep[0]) or 1.0
+    return (float(keep[0] - pad) if maximise else float(keep[0] + pad)), k + 1
 
 
 def cd_diagram(

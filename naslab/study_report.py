@@ -913,7 +913,28 @@ def _pareto_plot(
         )
     ax.set_xlabel(fg.metric_label(m1, *_metric_text(bench, m1, d)), fontsize=8)
     ax.set_ylabel(fg.metric_label(m2, *_metric_text(bench, m2, d)), fontsize=8)
-    ax.set_title(f"Pareto fronts on {bench.name} / {d}", fontsize=9)
+    cut = []
+    for i, m in enumerate((m1, m2)):
+        lim = fg.focus_limits(uf[:, i], maximise[i])
+        if lim is None:
+            continue
+        edge, n_out = lim
+        data = np.concatenate([np.asarray(ln.get_data()[i], float) for ln in ax.get_lines()])
+        data = data[np.isfinite(data)]
+        best = float(data.max() if maximise[i] else data.min())
+        pad = 0.03 * abs(best - edge)
+        new = (edge, best + pad) if maximise[i] else (best - pad, edge)
+        (ax.set_xlim if i == 0 else ax.set_ylim)(*new)
+        cut.append(
+            f"{n_out} union-front point(s) with {m} {'<' if maximise[i] else '>'} {edge:.3g}"
+        )
+    ax.set_title(
+        f"Pareto fronts on {bench.name} / {d}"
+        + (f"\n(axes cut: {'; '.join(cut)} not shown)" if cut else ""),
+        fontsize=9,
+    )
+    if cut:
+        notes.append(f"pareto: axes cut to the front's main part ({'; '.join(cut)} not shown)")
     fg.legend(ax, order)
     ax.grid(alpha=0.3)
     return fg.save(fig, out, "pareto", formats)

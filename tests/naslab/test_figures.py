@@ -83,3 +83,19 @@ def test_legend_follows_the_study_order():
     fg.legend(ax, ["re", "rs", "tpe"])
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts == ["re (3 runs)", "rs (3 runs)", "tpe (3 runs)", "optimum 1"]
+
+
+def test_focus_limits_cut_an_isolated_bad_end_only():
+    """An isolated point at the bad end (an untrainable cell at 10% accuracy, far from a front
+    at 86-94%) is cut; a front without such a gap, or a gap at the good end, keeps its axis."""
+    from naslab.figures import focus_limits
+
+    acc = np.array([10.0, 86.5, 88.0, 90.0, 92.0, 94.0])
+    edge, n_out = focus_limits(acc, maximise=True)
+    assert n_out == 1 and 80.0 < edge < 86.5
+    lat = np.array([0.3, 1.3, 2.0, 5.0, 9.0, 24.0, 300.0])  # minimised: 300 ms is the bad end
+    edge, n_out = focus_limits(lat, maximise=False)
+    assert n_out == 1 and 24.0 < edge < 300.0
+    assert focus_limits(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), maximise=True) is None
+    assert focus_limits(np.array([1.0, 2.0, 3.0, 4.0, 100.0]), maximise=True) is None  # good end
+    assert focus_limits(np.array([1.0, 2.0, 50.0]), maximise=True) is None  # too few points
