@@ -249,6 +249,17 @@ def staircase(ax: Any, front: np.ndarray, name: str, label: str, maximise: Seque
     )
 
 
+def log_x(ax: Any) -> None:
+    """A log x axis labelled with plain numbers at 1, 2 and 5 per decade (matplotlib's default
+    labels minor ticks as 3x10^2 and lets them overlap on a short range)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def focus_limits(values: np.ndarray, maximise: bool) -> tuple[float, int] | None:
     """Where to cut an axis of a Pareto plot so isolated points at its bad end (e.g. the
     untrainable cells at 10% accuracy) do not squeeze the front into one edge: the bad-end limit

@@ -772,7 +772,7 @@ def make_plots(
             if optimum is not None:
                 ax.axhline(optimum, color="grey", ls=":", lw=1, label=f"optimum {optimum:.4g}")
             _focus_ylim(ax, traj, col, grid, hib, optimum)
-            ax.set_xscale("log")
+            fg.log_x(ax)
             ax.set_xlim(grid[0], grid[-1] if grid[-1] > grid[0] else grid[0] * 10)
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel, fontsize=8)
@@ -809,7 +809,7 @@ def make_plots(
                         f"{s} ({reg.shape[0]} runs)",
                         floor=floor,
                     )
-                ax.set_xscale("log")
+                fg.log_x(ax)
                 ax.set_yscale("log")
                 ax.set_xlabel(xlabel)
                 ax.set_ylabel(
