@@ -258,19 +258,23 @@ def compare(
     title = f"{b['name']} / {b['dataset']}: {what} " + (
         f"(optimum {b['optimum']:.4f})" if b.get("optimum") is not None else "(no optimum)"
     )
-    if fmt != "text":
+    if fmt != "text":  # a table for a paper or a script: the table alone
         print_table(head, rows, fmt, title)
         _exit_if_failed(summary, out)
         return
-    from rich.markup import escape
-    from rich.table import Table
+    if console.is_terminal:
+        from rich.markup import escape
+        from rich.table import Table
 
-    table = Table(title=escape(title), caption=escape(table_note(summary)))
-    for h in head:
-        table.add_column(escape(h))
-    for r in rows:
-        table.add_row(*(escape(x) for x in r))
-    console.print(table)
+        table = Table(title=escape(title), caption=escape(table_note(summary)))
+        for h in head:
+            table.add_column(escape(h))
+        for r in rows:
+            table.add_row(*(escape(x) for x in r))
+        console.print(table)
+    else:  # a pipe or a log: plain text at full width (a rich table would cut numbers to fit)
+        print_table(head, rows, "text", title)
+        console.print(table_note(summary), highlight=False, soft_wrap=True)
     runs = summary["runs"]
     if runs["failed"]:
         console.print(f"[yellow]{runs['failed']} run(s) failed[/]; see {out / 'runs.csv'}")

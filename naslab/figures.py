@@ -13,6 +13,7 @@ backend) and saved with fixed metadata, so the same data give byte-identical PDF
 from __future__ import annotations
 
 import hashlib
+import math
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -174,6 +175,12 @@ def best_curve_label(
     return "\n".join(lines)
 
 
+def band_min_runs(runs: int) -> int:
+    """How many runs must have a value where a confidence band is drawn: half of them, at least
+    3 (all of them when there are fewer), at least 2."""
+    return max(2, min(runs, max(3, math.ceil(runs / 2))))
+
+
 def line_with_band(
     ax: Any,
     x: np.ndarray,
@@ -184,9 +191,10 @@ def line_with_band(
     floor: float | None = None,
 ) -> dict[str, Any]:
     """Mean over the runs (rows of `mat`, NaN = no value yet) with a Student's t band; the band
-    is drawn only where at least 2 runs have a value (one run has no spread, and a band from a
-    varying handful of runs would spike). `floor`: the band's lowest value (a log axis cannot
-    draw a lower end at or below 0). Returns where the band was left out."""
+    is drawn only where at least `band_min_runs(len(mat))` runs have a value (half of them, at
+    least 3: one run has no spread, and a t band from the first 2 of many runs spikes with
+    t(0.975, 1) = 12.7). `floor`: the band's lowest value (a log axis cannot draw a lower end at
+    or below 0). Returns where the band was left out."""
     from scipy import stats
 
     n = np.sum(~np.isnan(mat), axis=0)
@@ -210,7 +218,7 @@ def line_with_band(
         ms=4,
         markevery=markevery,
     )
-    ok = n >= 2
+    ok = n >= band_min_runs(mat.shape[0])
     low = mean - half if floor is None else np.maximum(mean - half, floor)
     ax.fill_between(
         x, low, mean + half, where=ok, color=st.color, alpha=0.18, lw=0, interpolate=False

@@ -784,7 +784,7 @@ def make_plots(
             files += fg.save(fig, out, f"best_vs_{key}", formats)
             if gaps:
                 notes.append(
-                    f"best_vs_{key}: no band where fewer than 2 runs have a value yet "
+                    f"best_vs_{key}: no band where fewer than half of the runs (at least 3) have a value yet "
                     f"({'; '.join(gaps)}); the line there is the mean of the runs that have one"
                 )
             if optimum is not None and any(
@@ -928,6 +928,13 @@ def _pareto_plot(
         cut.append(
             f"{n_out} union-front point(s) with {m} {'<' if maximise[i] else '>'} {edge:.3g}"
         )
+    from searchers.constraints import Constraint
+
+    for text in _constraint_list(config):  # a bound on a plotted objective: the feasible side
+        c = Constraint.parse(text)
+        if c.metric in (m1, m2):
+            line = ax.axvline if c.metric == m1 else ax.axhline
+            line(c.bound, color="#CC3311", ls="-.", lw=1, label=f"constraint {c}", zorder=1)
     ax.set_title(
         f"Pareto fronts on {bench.name} / {d}"
         + (f"\n(axes cut: {'; '.join(cut)} not shown)" if cut else ""),
@@ -935,7 +942,8 @@ def _pareto_plot(
     )
     if cut:
         notes.append(f"pareto: axes cut to the front's main part ({'; '.join(cut)} not shown)")
-    fg.legend(ax, order)
+    # beside the axes: fronts and attainment surfaces cross the whole plot, no corner is free
+    fg.legend(ax, order, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.grid(alpha=0.3)
     return fg.save(fig, out, "pareto", formats)
 

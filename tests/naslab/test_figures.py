@@ -61,6 +61,18 @@ def test_labels_say_what_a_curve_is():
     assert fg.metric_label("latency", "model latency", "ms") == "latency: model latency [ms]"
 
 
+def test_band_needs_half_of_the_runs_and_at_least_three():
+    assert [fg.band_min_runs(r) for r in (1, 2, 3, 4, 6, 10, 100)] == [2, 2, 3, 3, 3, 5, 50]
+    fig, ax = fg.new_figure()
+    x = np.arange(1.0, 5.0)
+    nan = np.nan
+    mat = np.array(
+        [[1, 2, 3, 4], [nan, 2, 3, 4], [nan, nan, 3, 4.5], [nan, nan, nan, 5], [9, 9, 9, 9.0]]
+    )
+    info = fg.line_with_band(ax, x, mat, "re", "re")  # 5 runs: a band needs 3 with a value
+    assert info["band_from"] == 2.0 and info["no_band_points"] == 1
+
+
 def test_band_is_left_out_where_fewer_than_two_runs_have_a_value():
     fig, ax = fg.new_figure()
     x = np.arange(1.0, 6.0)
