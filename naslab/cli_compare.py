@@ -262,8 +262,9 @@ def compare(
         print_table(head, rows, fmt, title)
         _exit_if_failed(summary, out)
         return
+    from rich.markup import escape
+
     if console.is_terminal:
-        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=escape(title), caption=escape(table_note(summary)))
@@ -274,16 +275,22 @@ def compare(
         console.print(table)
     else:  # a pipe or a log: plain text at full width (a rich table would cut numbers to fit)
         print_table(head, rows, "text", title)
-        console.print(table_note(summary), highlight=False, soft_wrap=True)
+        console.print(table_note(summary), highlight=False, soft_wrap=True, markup=False)
     runs = summary["runs"]
     if runs["failed"]:
-        console.print(f"[yellow]{runs['failed']} run(s) failed[/]; see {out / 'runs.csv'}")
+        console.print(
+            f"[yellow]{runs['failed']} run(s) failed[/]; see {escape(str(out / 'runs.csv'))}"
+        )
         for r in summary["failed_runs"][:5]:
-            console.print(f"  {r['searcher']} seed {r['seed']}: {r['error']}", highlight=False)
+            console.print(
+                f"  {r['searcher']} seed {r['seed']}: {r['error']}", highlight=False, markup=False
+            )
     console.print(
         f"{runs['ok']} runs ok ({summary['runs_run_this_invocation']} run now, "
         f"{summary['wall_s_this_invocation']:.1f} s); report: {out / 'report.md'}",
         highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
     _exit_if_failed(summary, out)
 

@@ -355,3 +355,19 @@ def test_constraints_and_signed_objectives_are_checked_before_any_run(tmp_path):
     traj = pd.read_parquet(tmp_path / "trajectories.parquet")
     assert (traj["con:baseline_drift_2592000"][traj.feasible] >= 50).all()
     assert (~traj.feasible).any() and s["config"]["constraints"] == ["baseline_drift_2592000>=50"]
+
+
+def test_piped_output_is_plain_full_width_text(tmp_path):
+    """Off a terminal (a log, `| tee`) the summary is plain text at full width: no number cut to
+    fit 80 columns, the interval note's brackets kept, the last line unbroken."""
+    out = tmp_path / "a-folder-with-a-rather-long-name-for-the-report-line"
+    r = runner.invoke(
+        app,
+        ["compare", "-b", "nbgraph", "-s", "rs,re", "-n", "3", "--budget", "20", "--out", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert "…" not in r.stdout and "┃" not in r.stdout
+    assert lines[0].startswith("nbgraph / cora: test_perf of the best-by-valid_perf architecture")
+    assert any(line.startswith("95% CI: Student's t") for line in lines)
+    assert lines[-1].endswith(f"report: {out / 'report.md'}")
