@@ -166,13 +166,14 @@ def _load_spec(key: str) -> Benchmark:
     return parts[0] if len(parts) == 1 else benchmarks.join(*parts)
 
 
-def load_part(name: str, options: Mapping[str, Any]) -> Benchmark:
-    """`benchmarks.load(name, **options)` with the failures a user can fix as naslab errors."""
+def load_part(name: str, options: Mapping[str, Any], hint: str | None = None) -> Benchmark:
+    """`benchmarks.load(name, **options)` with the failures a user can fix as naslab errors;
+    `hint` (how to give the file) is added to a missing-file error."""
     import benchmarks
 
     opts = dict(options)
     benchmarks.summary(name)  # unknown name -> UnknownNameError with a suggestion
-    hint = f"give the file with --path FILE (or path = '...' in a study file) for {name!r}"
+    hint = hint or f"give the file with --path FILE (or path = '...' in a study file) for {name!r}"
     try:
         return benchmarks.load(name, **opts)
     except MissingFileError as e:

@@ -60,29 +60,13 @@ def is_embedded(name: str) -> bool:
 
 def _load(name: str, path: str | None, options: list[str] | None, cmd: str) -> Benchmark:
     """`benchmarks.load` with the loader's failures a user can fix turned into naslab errors."""
-    import benchmarks
-    from nas_core.errors import MissingFileError, NaslabError
+    from naslab.bench_spec import load_part
 
-    opts = _parse_options(path, options)
-    benchmarks.summary(name)  # unknown name -> UnknownNameError with a suggestion
     hint = (
         f"point naslab at the file with `naslab bench {cmd} {name} --path FILE` "
         f"(or benchmarks.load({name!r}, path=...))"
     )
-    try:
-        return benchmarks.load(name, **opts)
-    except MissingFileError as e:
-        msg = str(e)
-        raise MissingFileError(msg if "--path" in msg else f"{msg}; {hint}") from None
-    except NaslabError:
-        raise
-    except FileNotFoundError as e:
-        where = e.filename or opts.get("path", "?")
-        raise MissingFileError(f"benchmark {name!r}: file not found: {where}; {hint}") from None
-    except ImportError as e:  # a loader module or the package it reads is missing
-        own = not e.name or e.name.split(".")[0] == "benchmarks"
-        extra = "" if own else f"; install the package that provides {e.name!r}"
-        raise NaslabError(f"benchmark {name!r} cannot be loaded here: {e}{extra}") from None
+    return load_part(name, _parse_options(path, options), hint)
 
 
 #: Up to this many metrics `query` prints one row per arch; beyond, one column per arch.
