@@ -674,13 +674,17 @@ def pairwise_rows(summary: dict[str, Any]) -> tuple[list[str], list[list[str]]] 
 
 
 def write_tables(out: Path, summary: dict[str, Any], summary_df: pd.DataFrame) -> list[str]:
-    """summary.csv (every number, machine-readable), summary.md and summary.tex (formatted, with
-    the pairwise test table), pairwise.csv. Returns the names written."""
+    """summary.csv (every number, machine-readable), summary.md (every checkpoint) and summary.tex
+    (the full budget: a table for a paper), each with the pairwise test table, and pairwise.csv.
+    Returns the names written."""
     summary_df.to_csv(out / "summary.csv", index=False)
     head, rows, bold = _summary_table(summary)
     note = table_note(summary) + " Bold: the best mean of a column."
     md = [render_table(head, rows, "markdown", bold=bold, note=note)]
-    tex = [render_table(head, rows, "latex", bold=bold, note=note, caption=_caption(summary))]
+    # the paper table: the full budget only (every checkpoint and the AUC stay in summary.md/.csv),
+    # so it fits a page's width
+    thead, trows, tbold = _summary_table(summary, compact=True)
+    tex = [render_table(thead, trows, "latex", bold=tbold, note=note, caption=_caption(summary))]
     names = ["summary.csv", "summary.md", "summary.tex"]
     pw = pairwise_rows(summary)
     if pw is not None:
