@@ -32,6 +32,15 @@ def _nbgraph() -> SearchSpace:
 
 
 @_REGISTRY.register(
+    "nb101", summary="NAS-Bench-101 cell: 7-vertex DAG, <= 9 edges, 423,624 cells (open)"
+)
+def _nb101() -> SearchSpace:
+    from nas_core.spaces.nb101 import NB101Space
+
+    return NB101Space()
+
+
+@_REGISTRY.register(
     "darts", summary="DARTS / NAS-Bench-301 normal+reduction cells: ~1.08e18 architectures (open)"
 )
 def _darts() -> SearchSpace:
