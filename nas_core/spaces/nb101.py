@@ -455,11 +455,10 @@ class NB101Space(SearchSpace):
         n = len(ops)
         adj = ops[:, :49].reshape(n, MAX_VERTICES, MAX_VERTICES)[:, _IU7[0], _IU7[1]]
         labels = ops[:, 50:55]
-        live = (
-            ops[:, :49].reshape(n, MAX_VERTICES, MAX_VERTICES)[:, 1:6].any(axis=2)
-        )  # interior vertex with an out-edge: not padding
+        # an interior vertex with an out-edge is live, not padding
+        live = ops[:, :49].reshape(n, MAX_VERTICES, MAX_VERTICES)[:, 1:6].any(axis=2)
         onehot = (labels[:, :, None] == np.array(INTERIOR_OPS)[None, None, :]) & live[:, :, None]
-        return np.concatenate([adj, onehot.reshape(n, -1)], axis=1).astype(np.float32)
+        return np.concatenate([adj, onehot.reshape(n, 15)], axis=1).astype(np.float32)
 
     def _graph_from_ops(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Adjacency (n, 7, 7) and node features (n, 7, 5): one-hot of the op id in `OPS`

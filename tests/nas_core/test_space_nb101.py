@@ -186,3 +186,18 @@ def test_open_space_refuses_indices_and_categorical_view():
     with pytest.raises(InvalidArchError, match="open"):
         S.from_index(0)
     assert isinstance(S.sample(np.random.default_rng(0), 1)[0], Arch)
+
+
+def test_canonical_form_ignores_any_relabelling_of_sampled_cells():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for a in S.sample(rng, 40):
+        m, names = S.spec(a)
+        n = len(names)
+        for perm in itertools.permutations(range(1, n - 1)):
+            pm, pops = _permuted(m, names, perm)
+            if not np.tril(pm).any():
+                assert S.parse((pm, pops)) == a
+                assert S.hash((pm, pops)) == S.hash(a)
+                checked += 1
+    assert checked > 40
