@@ -32,6 +32,24 @@ def _nbgraph() -> SearchSpace:
 
 
 @_REGISTRY.register(
+    "tnb101-micro", summary="TransNAS-Bench-101 micro cell: 6 edges x 4 ops, 4,096 architectures"
+)
+def _tnb101_micro() -> SearchSpace:
+    from nas_core.spaces.tnb101 import TNB101MicroSpace
+
+    return TNB101MicroSpace()
+
+
+@_REGISTRY.register(
+    "tnb101-macro", summary="TransNAS-Bench-101 macro skeleton: 4-6 modules, 3,256 architectures"
+)
+def _tnb101_macro() -> SearchSpace:
+    from nas_core.spaces.tnb101 import TNB101MacroSpace
+
+    return TNB101MacroSpace()
+
+
+@_REGISTRY.register(
     "nb101", summary="NAS-Bench-101 cell: 7-vertex DAG, <= 9 edges, 423,624 cells (open)"
 )
 def _nb101() -> SearchSpace:

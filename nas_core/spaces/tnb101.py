@@ -494,6 +494,13 @@ class TNB101MacroSpace(_TableSpace):
             n, MACRO_LEN * NUM_MACRO_CODES
         )
 
+    def _encode_path(self, ops: np.ndarray) -> np.ndarray:
+        """A macro network is a chain, so its only input->output path is its module sequence:
+        BANANAS' one feature per distinct path would be one feature per network, which no
+        predictor can generalise from. The path is encoded by its ops position by position
+        instead, which is the one-hot code (so `bananas` runs on this space)."""
+        return self._encode_onehot(ops)
+
     def _graph_from_ops(self, ops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A chain: input -> module 1 -> ... -> module L -> output; unused slots stay isolated
         with zero features. Features: input, output, the 4 module codes."""

@@ -11,7 +11,7 @@ from collections import Counter, deque
 import numpy as np
 import pytest
 
-from nas_core import Arch, InvalidArchError, UnknownNameError
+from nas_core import Arch, InvalidArchError, UnknownNameError, spaces
 from nas_core.spaces.tnb101 import (
     MACRO_SIZE,
     MICRO_EDGES,
@@ -23,9 +23,22 @@ from nas_core.spaces.tnb101 import (
 )
 from searchers._spaces import searchers_for
 from tests.conftest import shared_file
+from tests.searchers.test_conformance import TestSearcherConformance  # noqa: F401
 
 MI = TNB101MicroSpace()
 MA = TNB101MacroSpace()
+
+
+@pytest.fixture(params=["tnb101-micro", "tnb101-macro"])
+def space(request):
+    """The searcher conformance suite (imported above) runs on these two spaces too: every
+    searcher either runs on each or refuses it at construction."""
+    try:
+        return spaces.get(request.param)
+    except UnknownNameError:
+        return TNB101MicroSpace() if request.param == "tnb101-micro" else TNB101MacroSpace()
+
+
 TASKS = {
     "class_scene",
     "class_object",
