@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,7 +103,9 @@ _CELL_RE = re.compile(r"^([0-9])_([0-9]{2})_([0-9]{3})$")
 
 def _literal(s: str, space: str) -> Any:
     try:
-        return ast.literal_eval(s)
+        with warnings.catch_warnings():  # "(1_0b)" warns before it fails
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.literal_eval(s)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise InvalidArchError(f"cannot read {short_repr(s)} as a {space} op tuple") from None
 
@@ -165,6 +168,13 @@ class _TableSpace(SearchSpace):
         if not 0 <= i < self.size:  # type: ignore[operator]
             raise InvalidArchError(f"{self.name} index must lie in 0..{self.size - 1}, got {i}")  # type: ignore[operator]
         return self._archs[int(i)]
+
+    def _index_str(self, s: str) -> Arch:
+        if len(s) > 18:  # int() of a very long string raises a plain ValueError
+            raise InvalidArchError(
+                f"{self.name} index must lie in 0..{self.size - 1}, got a {len(s)}-digit number"  # type: ignore[operator]
+            )
+        return self.from_index(int(s))
 
     def archs_at(self, indices: Any) -> list[Arch]:
         archs = self._archs
@@ -236,7 +246,7 @@ class TNB101MicroSpace(_TableSpace):
 
     def _parse_str(self, s: str) -> Arch:
         if _INT_RE.match(s):
-            return self.from_index(int(s))
+            return self._index_str(s)
         if s[:1] in "([":
             return self.parse(_literal(s, self.name))
         if s.startswith("|") and s.endswith("|"):
@@ -246,12 +256,13 @@ class TNB101MicroSpace(_TableSpace):
             base, skeleton, cell = m.groups()
             if cell == "basic":
                 raise InvalidArchError(
-                    f"{s!r} is a macro network (cell 'basic'); read it with space 'tnb101-macro'"
+                    f"{short_repr(s)} is a macro network (cell 'basic'); read it with space "
+                    "'tnb101-macro'"
                 )
             if base != str(BASE_CHANNELS) or skeleton != MICRO_SKELETON:
                 raise InvalidArchError(
-                    f"{s!r}: the micro space's networks are all '{BASE_CHANNELS}-{MICRO_SKELETON}-"
-                    f"<cell>', got '{base}-{skeleton}-'"
+                    f"{short_repr(s)}: the micro space's networks are all '{BASE_CHANNELS}-{MICRO_SKELETON}-"
+                    f"<cell>', got {short_repr(base + '-' + skeleton)}"
                 )
             s = cell
         m = _CELL_RE.match(s)
@@ -423,7 +434,7 @@ class TNB101MacroSpace(_TableSpace):
 
     def _parse_str(self, s: str) -> Arch:
         if _INT_RE.match(s):
-            return self.from_index(int(s))
+            return self._index_str(s)
         if s[:1] in "([":
             return self.parse(_literal(s, self.name))
         m = _NET_RE.match(s)

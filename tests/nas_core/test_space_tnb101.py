@@ -10,6 +10,8 @@ from collections import Counter, deque
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nas_core import Arch, InvalidArchError, UnknownNameError, spaces
 from nas_core.spaces.tnb101 import (
@@ -23,6 +25,8 @@ from nas_core.spaces.tnb101 import (
 )
 from searchers._spaces import searchers_for
 from tests.conftest import shared_file
+from tests.fuzz.conftest import PARSER, naslab_only
+from tests.fuzz.strategies import ARCH_INPUT, ARRAYS, TEXT
 from tests.searchers.test_conformance import TestSearcherConformance  # noqa: F401
 
 MI = TNB101MicroSpace()
@@ -92,6 +96,7 @@ def test_micro_every_cell_round_trips():
         -1,
         4096,
         "(" * 300,
+        "9" * 5000,  # int() of it would raise a plain ValueError
         Arch("nb201", (0, 0, 0, 0, 0, 0)),
     ],
 )
@@ -155,6 +160,7 @@ def test_macro_conventions_and_round_trips():
         ("32-1242-basic", "64 base channels"),
         ((1, 2, 5, 3, 0, 0), "1..4"),
         (3256, "0..3255"),
+        ("9" * 5000, "5000-digit"),
     ],
 )
 def test_macro_refuses_with_the_reason(bad, match):
@@ -249,3 +255,23 @@ def test_zen_archive_holds_every_micro_cell_in_the_same_spelling():
     # those cells do not score alike, so that reading does not describe these keys
     other = {zen["class_scene"][k] for k in every if k[2] == k[4] == k[5] == 0 and k[3] != 0}
     assert len(dead) == 1 and len(other) > 10
+
+
+# --- garbled input --------------------------------------------------------------------------------
+@pytest.mark.parametrize("space_obj", [MI, MA], ids=["micro", "macro"])
+@PARSER
+@given(obj=st.one_of(ARCH_INPUT, TEXT, ARRAYS))
+def test_garbled_input_gives_a_member_or_a_naslab_error(space_obj, obj):
+    arch, _ = naslab_only(space_obj.parse, obj)
+    if arch is not None:
+        assert arch == space_obj.from_index(space_obj.index(arch))
+        assert space_obj.parse(space_obj.to_str(arch)) == arch
+
+
+@pytest.mark.parametrize("space_obj", [MI, MA], ids=["micro", "macro"])
+@PARSER
+@given(text=st.text(alphabet="0123456789-_basic()[], ", max_size=20))
+def test_near_miss_strings_give_a_member_or_a_naslab_error(space_obj, text):
+    arch, _ = naslab_only(space_obj.parse, text)
+    if arch is not None:
+        assert 0 <= space_obj.index(arch) < space_obj.size
