@@ -107,7 +107,7 @@ LICENCE = "Apache-2.0 (NASLib)"
 
 
 def _detect_space(path: Path, data: Any) -> str:
-    """Which space a suite-zero file covers; raise for spaces naslab does not have yet."""
+    """Which space a suite-zero file covers; raise for files whose data naslab does not read yet."""
     if not isinstance(data, dict) or not data:
         raise DataFormatError(f"{path}: not a NAS-Bench-Suite-Zero file (expected a JSON object)")
     top = set(data)
@@ -127,8 +127,9 @@ def _detect_space(path: Path, data: Any) -> str:
             f"{path}: top-level keys {sorted(top)[:5]} are no NAS-Bench-Suite-Zero task names"
         )
     raise InvalidInputError(
-        f"{path.name} is a NAS-Bench-Suite-Zero file for space {other}, which naslab does not "
-        f"have yet; supported: {', '.join(f'{f} (space {s})' for f, s in SUPPORTED.items())}"
+        f"{path.name} is a NAS-Bench-Suite-Zero file for space {other}; naslab has that search "
+        "space (nas_core.spaces) but does not read its Suite-Zero benchmark data yet; supported: "
+        f"{', '.join(f'{f} (space {s})' for f, s in SUPPORTED.items())}"
     )
 
 

@@ -1,5 +1,5 @@
-"""The Python study examples of README.md and docs/compare.md run as written and print exactly the
-output the page shows under them (each as a script in a fresh interpreter, as a reader runs it)."""
+"""The Python examples of README.md, docs/compare.md and docs/spaces.md run as written and print
+exactly the output the page shows under them (each as a script in a fresh interpreter, as a reader runs it)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def _lines(text: str) -> list[str]:
         ("README.md", "StudyConfig("),
         ("docs/compare.md", "class Formula(Benchmark)"),
         ("docs/compare.md", "load_study("),
+        ("docs/spaces.md", 'nb101 = spaces.get("nb101")'),
     ],
 )
 def test_study_example_prints_what_the_page_shows(page, marker, tmp_path):
