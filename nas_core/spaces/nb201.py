@@ -138,6 +138,10 @@ class NB201Space(SearchSpace):
 
     def _parse_str(self, s: str) -> Arch:
         if _INT_RE.match(s):  # ASCII digits only: int() refuses "²", isdigit() does not
+            if len(s.lstrip("-").lstrip("0")) > 20:  # int() refuses > 4,300 digits
+                raise InvalidArchError(
+                    f"nb201 index must lie in 0..{SIZE - 1}, got {short_repr(s)} ({len(s)} digits)"
+                )
             return self.from_index(int(s))
         if s.startswith("(") or s.startswith("["):
             try:

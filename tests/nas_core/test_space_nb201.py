@@ -108,3 +108,12 @@ def test_canonical_is_idempotent_and_in_class():
         c = S.canonical(a)
         assert S.canonical(c) == c and S.index(c) <= S.index(a)
         assert isomorphism_key(c.ops) == isomorphism_key(a.ops)
+
+
+def test_an_index_with_thousands_of_digits_is_an_invalid_arch_not_a_value_error():
+    """int() refuses strings of more than 4,300 digits with a ValueError; the space says the
+    index is out of range instead, and leading zeros still read as the number."""
+    sp = spaces.get("nb201")
+    with pytest.raises(InvalidArchError, match=r"index must lie in 0\.\.15624.*5000 digits"):
+        sp.parse("9" * 5000)
+    assert sp.parse("0" * 30 + "5") == sp.from_index(5)
