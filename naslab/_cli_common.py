@@ -189,16 +189,9 @@ def bench_choice(
         raise InvalidInputError(
             f"--study {study} names the benchmark; drop {', '.join(given)} (or drop --study)"
         )
-    from nas_core.errors import MissingFileError
     from naslab.study_file import load_study
 
-    try:  # '~nosuchuser' or a NUL byte: a file that cannot exist, not a crash
-        study = Path(study).expanduser()
-        if "\0" in str(study):
-            raise ValueError
-    except (RuntimeError, ValueError):
-        raise MissingFileError(f"study file not found: {study}") from None
-    sf = load_study(study)
+    sf = load_study(study)  # a path no file can have is its one clear error too
     cfg = sf.config
     study_metric = cfg.metric
     if study_metric is None and cfg.objectives:  # a multi-objective study: its first objective
@@ -207,7 +200,7 @@ def bench_choice(
         sf.bench,
         dataset if dataset is not None else cfg.dataset,
         metric if metric is not None else study_metric,
-        Path(study),
+        sf.path,
     )
 
 
