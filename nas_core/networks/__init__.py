@@ -9,6 +9,7 @@ closed forms (no forward pass); torch is imported only when a network is built.
 
 from __future__ import annotations
 
+from nas_core.networks import darts as _darts  # noqa: F401  (registers the darts builder)
 from nas_core.networks.nb201 import (  # importing it registers the nb201 builder
     check_input_size,
     count_flops,
