@@ -21,6 +21,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from nas_core import spaces
 from nas_core.registry import ComponentInfo, Param, Registry
 from nas_core.spaces.base import SearchSpace
 from predictors.base import Predictor
@@ -75,7 +76,8 @@ for _name, _cls, _summary in [
 
 
 def create(name: str, space: str | SearchSpace = "nb201", **params: Any) -> Predictor:
-    """A new, unfitted predictor `name` for `space` (a name or a SearchSpace).
+    """A new, unfitted predictor `name` for `space` (a name or a SearchSpace; a space object
+    that is not registered is kept as the object, so a model can fit on it, but not be saved).
 
     A `seed` is dropped for models that have none (ridge, bayes_ridge). Unknown parameters, values
     of the wrong type and values outside the declared bounds raise one InvalidInputError line
@@ -85,8 +87,9 @@ def create(name: str, space: str | SearchSpace = "nb201", **params: Any) -> Pred
     if "seed" in params and "seed" not in cls.param_spec():
         params.pop("seed")
     checked = cls.validate_params(params)
-    space_name = space.name if isinstance(space, SearchSpace) else space
-    return cls(space=space_name, **checked)
+    if isinstance(space, SearchSpace) and space.name in spaces.names():
+        space = space.name  # a registered space by name: plain params, saved files name it
+    return cls(space=space, **checked)
 
 
 def info(name: str) -> ComponentInfo:

@@ -6,7 +6,9 @@ validation happens in `fit`; learned state ends in `_`; `predict` on an unfitted
 `nas_core.errors.NotFittedError` (a `ValueError`, like sklearn's).
 
 Inputs. `archs` is a batch of architectures of the predictor's space in any spelling the space
-parses (Arch, index, op tuple, string) or an int array of space indices. Extra per-architecture
+parses (Arch, index, op tuple, string) or an int array of space indices. On an open space
+(`space.size` None: nb101, darts) there are no indices: the batch is parsed into canonical
+`Arch`s and every model works from their encodings (`space.encode`, `graph_arrays`, `op_rows`). Extra per-architecture
 features (zero-cost scores, parameters, FLOPs) go alongside, either as `features=` (n, k) array
 or by passing a pandas DataFrame with an `arch` column whose other columns are the features. The
 DataFrame form is what makes extra features work inside `sklearn.model_selection` tools, which
@@ -36,7 +38,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from nas_core import spaces
-from nas_core.errors import InvalidInputError, NotFittedError
+from nas_core.errors import InvalidArchError, InvalidInputError, NotFittedError
 from nas_core.registry import Param, check_params, specs_for
 from nas_core.spaces.base import ENCODINGS, SearchSpace
 
@@ -50,8 +52,10 @@ class Predictor(RegressorMixin, BaseEstimator):
     the model has uncertainty, `_predict_dist(idx, feats)`; plus `_get_state`/`_set_state` for
     `save`/`load` (see predictors.io).
 
-    Shapes: `idx` int64 (n,) space indices; `feats` float32 (n, k) standardised extra features
-    (k may be 0); `y` float64 (n,).
+    Shapes: `idx` (n,) is the batch: int64 space indices on a finite space, or, on an open
+    space, an object array of canonical `Arch`s (`arch_batch`; it slices like the index array,
+    and `encoder_input(idx)` is what the space's encoders take either way); `feats` float32
+    (n, k) standardised extra features (k may be 0); `y` float64 (n,).
     """
 
     #: Registry name (set by `predictors.register`).
@@ -215,8 +219,15 @@ class Predictor(RegressorMixin, BaseEstimator):
             if not feats.shape[1]:
                 raise InvalidInputError('encoding="none" needs extra features (features=...)')
             return feats.astype(np.float32)
-        x = self._resolve_space().encode(idx, self.encoding)
+        x = self._resolve_space().encode(encoder_input(idx), self.encoding)
         return np.concatenate([x, feats.astype(np.float32)], axis=1) if feats.shape[1] else x
+
+    def _probe_batch(self) -> np.ndarray:
+        """A one-architecture batch of the space, for working out input sizes (see `_set_state`)."""
+        space = self._resolve_space()
+        if space.size is None:
+            return arch_batch(space, space.sample(np.random.default_rng(0), 1))
+        return np.zeros(1, np.int64)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "n_train_"):
@@ -249,7 +260,9 @@ class Predictor(RegressorMixin, BaseEstimator):
             raise InvalidInputError(
                 f"archs must be a batch (list or array) of architectures, got {type(archs).__name__}"
             )
-        if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu" and archs.ndim == 1:
+        if space.size is None:
+            idx = arch_batch(space, archs)
+        elif isinstance(archs, np.ndarray) and archs.dtype.kind in "iu" and archs.ndim == 1:
             idx = space.indices(archs)
         else:
             idx = space.indices(list(archs))
@@ -264,6 +277,28 @@ class Predictor(RegressorMixin, BaseEstimator):
                 f"features must have shape (n_archs, k) = ({n}, k), got {np.shape(features)}"
             )
         return idx, f
+
+
+def arch_batch(space: SearchSpace, archs: Any) -> np.ndarray:
+    """A batch of an open space as a 1-D object array of canonical `Arch`s (each parsed, so any
+    spelling works). An array slices, fancy-indexes and has a length as an index array does,
+    which is all the models do with a batch besides encoding it."""
+    if isinstance(archs, np.ndarray) and archs.ndim == 1 and archs.dtype.kind in "iuf":
+        raise InvalidArchError(
+            f"space {space.name!r} is open: its architectures have no index, so an array of "
+            "numbers cannot name them; pass the architectures (Arch objects or strings)"
+        )
+    parse = space.parse
+    out = np.empty(len(archs), dtype=object)
+    for i, a in enumerate(archs):
+        out[i] = parse(a)
+    return out
+
+
+def encoder_input(idx: np.ndarray) -> Any:
+    """What a space's encoders take for a batch: the index array itself, or the list of `Arch`s
+    of an open space's object batch (an object array would be read as indices)."""
+    return idx.tolist() if idx.dtype == object else idx
 
 
 def split_frame(archs: Any, features: Any) -> tuple[Any, Any]:

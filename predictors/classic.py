@@ -296,10 +296,13 @@ class BayesRidgePredictor(_RefitPredictor):
     def _fit(self, idx, feats, y):
         from sklearn.linear_model import BayesianRidge
 
-        self.model_ = BayesianRidge(max_iter=self.max_iter).fit(self._encode(idx, feats), y)
+        # float64: scikit-learn keeps float32 input in float32, where the posterior covariance of
+        # a near-noise-free fit (lambda ~ 1e-13) loses its positive definiteness: NaN stds.
+        x = self._encode(idx, feats).astype(np.float64)
+        self.model_ = BayesianRidge(max_iter=self.max_iter).fit(x, y)
 
     def _predict(self, idx, feats):
-        return self.model_.predict(self._encode(idx, feats))
+        return self.model_.predict(self._encode(idx, feats).astype(np.float64))
 
     def _predict_dist(self, idx, feats):
-        return self.model_.predict(self._encode(idx, feats), return_std=True)
+        return self.model_.predict(self._encode(idx, feats).astype(np.float64), return_std=True)

@@ -16,7 +16,9 @@ the benchmark, dataset and feature names the CLI trained on)}.
   not refitted for hours) and every stored number must be finite (NaN/inf weights, targets or
   feature scalings make the file invalid). Both raise `DataFormatError` naming the file.
 - Models that are cheap and deterministic to fit (xgb, rf, gp, ridge, bayes_ridge, ensemble) store
-  their training set (space indices, raw extra features, targets) and the fitted model's
+  their training set (space indices, or, on an open space such as nb101 or darts, the
+  architectures' `to_str` strings as one JSON list; raw extra features; targets) and the fitted
+  model's
   predictions on it; `load` refits with the stored hyperparameters and seed and checks that it
   reproduces those predictions, raising `DataFormatError` if it does not (e.g. a file written with
   a different library version that changed the algorithm). This replaces pickling fitted
@@ -63,14 +65,28 @@ def save(pred: Any, path: str | os.PathLike[str]) -> Path:
     pred._check_fitted()
     params = pred.get_params(deep=False)
     if not isinstance(params.get("space", "nb201"), str):
+        from nas_core import spaces
+
+        if pred.space_name_ not in spaces.names():
+            raise NaslabError(
+                f"space {pred.space_name_!r} is not registered, so a model fitted on it cannot be "
+                "saved (loading looks the space up by name); register it with "
+                "nas_core.spaces.register"
+            )
         params["space"] = pred.space_name_
     try:
         params_json = json.dumps(params)
     except TypeError as e:
         raise NaslabError(f"predictor parameters must be JSON-serialisable to save: {e}") from None
     if pred.state_by_refit:
+        train = pred.train_idx_
+        if train.dtype == object:  # an open space: no indices, its archs' strings instead
+            space = pred._resolve_space()
+            key: dict[str, Any] = {"train_archs": json.dumps([space.to_str(a) for a in train])}
+        else:
+            key = {"train_idx": train}
         state: dict[str, Any] = {
-            "train_idx": pred.train_idx_,
+            **key,
             "train_features": pred.train_features_,
             "train_y": pred.train_y_,
             "check_pred": pred.predict(pred.train_idx_, features=_feats_or_none(pred)),
@@ -101,6 +117,14 @@ def save(pred: Any, path: str | os.PathLike[str]) -> Path:
 def _feats_or_none(pred: Any) -> Any:
     f = pred.train_features_
     return f if f.shape[1] else None
+
+
+def _train_archs(state: dict[str, Any]) -> list[str]:
+    """The stored training architectures of an open-space model: a JSON list of strings."""
+    archs = json.loads(state["train_archs"])
+    if not isinstance(archs, list) or not all(isinstance(a, str) for a in archs):
+        raise ValueError("'train_archs' is not a list of architecture strings")
+    return archs
 
 
 def _numpy(state: Any) -> Any:
@@ -173,10 +197,9 @@ def load(path: str | os.PathLike[str]) -> Any:
         if cls.state_by_refit:
             state = _numpy(state)
             feats = state["train_features"]
-            pred.fit(
-                state["train_idx"], state["train_y"], features=feats if feats.shape[1] else None
-            )
-            again = pred.predict(state["train_idx"], features=feats if feats.shape[1] else None)
+            train = _train_archs(state) if "train_archs" in state else state["train_idx"]
+            pred.fit(train, state["train_y"], features=feats if feats.shape[1] else None)
+            again = pred.predict(train, features=feats if feats.shape[1] else None)
             if not np.allclose(again, state["check_pred"], rtol=1e-4, atol=1e-6):
                 raise DataFormatError(
                     f"{path}: refitting the stored {payload['predictor']} model did not reproduce "

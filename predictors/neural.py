@@ -14,7 +14,9 @@ Defaults (documented departures from the papers keep CPU training of n=1000 to s
 - `mlp`: 3 hidden layers of 64 ReLU units on the one-hot encoding, Adam lr 1e-3, weight decay
   1e-4, 200 epochs, batch 32, cosine schedule (NASLib's MLP uses 20 layers x 20 units, 500 epochs).
 - `lstm`: op sequence (one token per `Arch.ops` entry) -> 32-d embedding -> 1-layer LSTM of 64 ->
-  MLP head; Adam lr 1e-3, 200 epochs (as the LSTM encoder of SemiNAS / NAO, Luo et al. 2018).
+  MLP head; Adam lr 1e-3, 200 epochs (as the LSTM encoder of SemiNAS / NAO, Luo et al. 2018). On an
+  open space the tokens are the canonical `Arch.ops` (nb101: the 49 adjacency bits then the 7 op
+  ids; darts: its 22 choices) and the vocabulary is fixed by the space (`open_vocab`).
 - `gcn`: Neural Predictor for NAS (Wen et al. 2020): op-on-node DAG (`space.graph_arrays`), edges
   in both directions, 3 dense GCN layers of 64 (paper: 144), mean readout, MLP head; Adam lr 1e-3
   (paper: 1e-4 for many more steps), 200 epochs, batch 32.
@@ -33,7 +35,7 @@ import numpy as np
 
 from nas_core.errors import InvalidInputError
 from nas_core.registry import Param
-from predictors.base import Predictor, batched, standardise
+from predictors.base import Predictor, batched, encoder_input, standardise
 
 LOSSES = ("mse", "mae", "pairwise")
 _PREDICT_BATCH = 8192
@@ -114,6 +116,29 @@ def op_tokens(space: Any) -> tuple[np.ndarray, int]:
         arr = np.asarray(arr, dtype=np.int64)
         _TOKEN_CACHE[space.name] = (arr, int(arr.max()) + 1)
     return _TOKEN_CACHE[space.name]
+
+
+def open_vocab(space: Any) -> int:
+    """Token vocabulary of an open space (no table to scan): every `Arch.ops` value lies below
+    the largest choice count, or, where the space is no product of choices (nb101), below its
+    number of op names (nb101's adjacency bits 0/1 and op ids 0..4 both do)."""
+    sizes = space.choices()
+    return max(int(max(sizes)) if sizes else 0, len(space.ops), 2)
+
+
+def tokens_of(space: Any, idx: np.ndarray) -> np.ndarray:
+    """(n, L) int64 op tokens of a batch: a table lookup on a finite space, the canonical op rows
+    of an open space's Archs (checked against `open_vocab`)."""
+    if idx.dtype != object:
+        return op_tokens(space)[0][idx]
+    rows = space.op_rows(encoder_input(idx))
+    vocab = open_vocab(space)
+    if rows.size and (rows.min() < 0 or rows.max() >= vocab):
+        raise InvalidInputError(
+            f"space {space.name!r}: op values {rows.min()}..{rows.max()} fall outside the LSTM "
+            f"vocabulary 0..{vocab - 1}"
+        )
+    return rows
 
 
 class _TorchPredictor(Predictor):
@@ -209,7 +234,7 @@ class _TorchPredictor(Predictor):
 
         self.y_mean_, self.y_scale_ = float(state["y_mean"]), float(state["y_scale"])
         dims = {str(k): int(v) for k, v in state["dims"].items()}
-        want = self._dims(np.zeros(1, np.int64), np.zeros((1, self.n_features_extra_), np.float32))
+        want = self._dims(self._probe_batch(), np.zeros((1, self.n_features_extra_), np.float32))
         if dims != want:
             raise InvalidInputError(
                 f"stored input sizes {dims} differ from this model's {want} (space, encoding "
@@ -440,14 +465,15 @@ class LSTMPredictor(_TorchPredictor):
         self.n_threads = n_threads
 
     def _dims(self, idx, feats):
-        _, vocab = op_tokens(self._resolve_space())
+        space = self._resolve_space()
+        vocab = op_tokens(space)[1] if space.size is not None else open_vocab(space)
         return {"vocab": vocab, "k": int(feats.shape[1])}
 
     def _inputs_t(self, idx, feats):
         import torch
 
-        tokens, _ = op_tokens(self._resolve_space())
-        return torch.as_tensor(tokens[idx]), torch.as_tensor(feats, dtype=torch.float32)
+        tokens = tokens_of(self._resolve_space(), idx)
+        return torch.as_tensor(tokens), torch.as_tensor(feats, dtype=torch.float32)
 
     def _net(self, dims):
         from torch import nn
@@ -510,13 +536,13 @@ class _GraphPredictor(_TorchPredictor):
         self.n_threads = n_threads
 
     def _dims(self, idx, feats):
-        _adj, x = self._resolve_space().graph_arrays(idx[:1])
+        _adj, x = self._resolve_space().graph_arrays(encoder_input(idx[:1]))
         return {"f": int(x.shape[2]), "k": int(feats.shape[1])}
 
     def _inputs_t(self, idx, feats):
         import torch
 
-        adj, x = self._resolve_space().graph_arrays(idx)
+        adj, x = self._resolve_space().graph_arrays(encoder_input(idx))
         adj = torch.as_tensor(adj)
         # adj[b, i, j] = 1 for edge i -> j; dense convs aggregate row-wise, so in-edges = adj^T.
         adj = adj.transpose(1, 2) if self.directed else (adj + adj.transpose(1, 2)).clamp(max=1)

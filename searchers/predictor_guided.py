@@ -23,6 +23,11 @@ refits 14 times. Neural predictors train for 50 epochs here (a quarter of their 
   on all samples, rank a large pool (the whole space when it has at most `pool` members), and
   sample new architectures uniformly from the predicted top `top_m` - progressively shrinking the
   search to the promising region.
+
+They run on open spaces too (nb101, darts: no index table): predictors fit on the architectures'
+encodings, and random candidates come from `space.sample`. On a space without the predictor's
+default encoding (BANANAS' path encoding on a space with no paths) the predictor uses the first
+encoding the space has (onehot, adjacency, path) unless `predictor_params` names one.
 """
 
 from __future__ import annotations
@@ -34,8 +39,7 @@ import numpy as np
 
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
-from nas_core.spaces.base import SearchSpace
-from searchers._spaces import require_finite
+from nas_core.spaces.base import ENCODINGS, SearchSpace
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
@@ -44,7 +48,6 @@ class _PredictorGuided(Searcher):
     #: Default predictor parameters (cheap training: the searcher refits many times).
     default_predictor_params: dict[str, Any] = {}
     needs_uncertainty = False
-    needs_index = True  # predictors are fitted on space indices: finite spaces only
     param_specs = {
         "predictor": Param("registered predictor that guides the search (naslab predictor list)"),
         "predictor_params": Param("its parameters (default: cheaper training than a study's)"),
@@ -76,7 +79,6 @@ class _PredictorGuided(Searcher):
         )
         import predictors
 
-        require_finite(space, getattr(type(self), "registered_name", type(self).__name__))
         predictors.get_class(predictor)  # unknown name -> UnknownNameError with suggestions
         if initial < 2:
             raise InvalidInputError(f"initial must be >= 2 to fit a predictor, got {initial=}")
@@ -140,15 +142,35 @@ class _PredictorGuided(Searcher):
         seed = int(self.rng.integers(2**31 - 1))
         params = dict(self.predictor_params)
         cls = predictors.get_class(self.predictor_name)
+        self._fit_encoding(cls, params)
         if self.needs_uncertainty and not cls.has_uncertainty:
             return predictors.create(
                 "ensemble",
-                space=self.space.name,
+                space=self.space,
                 base=self.predictor_name,
                 base_params=params,
                 seed=seed,
             )
-        return predictors.create(self.predictor_name, space=self.space.name, seed=seed, **params)
+        return predictors.create(self.predictor_name, space=self.space, seed=seed, **params)
+
+    def _fit_encoding(self, cls: Any, params: dict[str, Any]) -> None:
+        """Where the space lacks the predictor's default encoding (e.g. a space without paths
+        for BANANAS' path encoding) and none was asked for, use the first it has of onehot,
+        adjacency, path; an encoding the user chose is left alone (the space's error names it)."""
+        spec = cls.param_spec().get("encoding")
+        if spec is None or "encoding" in params or not spec.choices:
+            return
+        if not hasattr(self, "_encodings"):
+            probe = self.space.sample(np.random.default_rng(0), 1)  # not self.rng: no side effect
+            self._encodings = []
+            for kind in ENCODINGS:
+                try:
+                    self.space.encode(probe, kind)
+                except InvalidInputError:
+                    continue
+                self._encodings.append(kind)
+        if spec.default not in self._encodings and self._encodings:
+            params["encoding"] = self._encodings[0]
 
     def _refit(self) -> None:
         archs = list(self.history)
