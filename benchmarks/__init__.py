@@ -141,6 +141,22 @@ def _suite_zero(**options: Any) -> Benchmark:
 
 
 @register(
+    "tnb101-micro",
+    "TransNAS-Bench-101 micro, all_benchmarks_zen.zip (path=...): all 4,096 cells x 7 tasks, "
+    "each task's validation metric + Zen score",
+    params={
+        "path": Param("NASLib's all_benchmarks_zen.zip"),
+        "dataset": Param("default task of queries"),
+    },
+    signature_of="benchmarks.tnb101:load",
+)
+def _tnb101_micro(**options: Any) -> Benchmark:
+    from benchmarks import tnb101
+
+    return tnb101.load(**options)
+
+
+@register(
     "nb201",
     "NAS-Bench-201 official .pth file (path=...): per-epoch train/valid/test "
     "accuracy and loss, 12- and 200-epoch schedules, times",
