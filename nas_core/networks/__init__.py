@@ -1,7 +1,8 @@
 """Torch networks for architectures, chosen by space through a registry, with exact counts.
 
 `build(arch, num_classes, **size)` builds the network of `arch` with the builder registered for
-its space (`register_network(space)`; nb201: `C=16, N=5`); a space with no image network
+its space (`register_network(space)`; nb201: `C=16, N=5`; nb101: `stem_channels=128,
+num_stacks=3, cells_per_stack=3`, see `nas_core.networks.nb101`); a space with no image network
 (nbgraph) is a clear error. Every network meets `ProxyNetwork` (`nas_core.networks.protocol`),
 the only interface zero-cost proxies use. `count_params`/`count_flops` are the NAS-Bench-201
 closed forms (no forward pass); torch is imported only when a network is built.
@@ -10,6 +11,7 @@ closed forms (no forward pass); torch is imported only when a network is built.
 from __future__ import annotations
 
 from nas_core.networks import darts as _darts  # noqa: F401  (registers the darts builder)
+from nas_core.networks import nb101 as _nb101  # noqa: F401  (registers the nb101 builder)
 from nas_core.networks.nb201 import (  # importing it registers the nb201 builder
     check_input_size,
     count_flops,
