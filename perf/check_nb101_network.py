@@ -7,18 +7,18 @@
     nice -n 10 python perf/check_nb101_network.py $JSON --archs 100 --batch-size 64 \
         --proxies jacov,snip,grad_norm --out nb101_dd.csv
 
-Counts (always, ~1 s): naslab's `count_params`/`count_flops` (NAS-Bench-Suite-Zero convention) against the
-file's stored `params` and `flops` (millions) for every key, two ways: built from the key's own
-spelling (pruned in place, as NASLib's `ModelSpec` does) and from NAS-Bench-101's own spelling of
-the cell (what `nas_core.networks.build(arch)` builds). Prints the largest relative difference, how many are
-exact, and how many are off by more than 1%.
+Counts (always, ~1 s): naslab's `count_params`/`count_flops` (NAS-Bench-Suite-Zero convention)
+against the file's stored `params` and `flops` (millions) for every key, two ways: built from the
+key's own spelling (pruned in place, as NASLib's `ModelSpec` does) and from NAS-Bench-101's own
+spelling of the cell (what `nas_core.networks.build(arch)` builds). Prints the largest relative
+difference, how many are exact, and how many are off by more than 1%.
 
-Proxies (`--archs N` > 0): naslab's proxies on the network of each key's cell (`build_seeded`, weights seeded per
-key as `naslab zerocost score` seeds them, float32 channels-last) and one batch of real CIFAR-10
-training images (`--data`, drawn with `--seed`), against the stored scores: per proxy, Spearman
-of ours vs stored per key, and of each with the stored `val_accuracy`. `--archs N` below the
-number of keys scores a random subset (drawn with `--seed`). Rows are appended to `--out` as
-they are scored, and a rerun with the same `--out` resumes.
+Proxies (`--archs N` > 0): naslab's proxies on the network of each key's cell (`build_seeded`,
+weights seeded per key as `naslab zerocost score` seeds them, float32 channels-last) and one batch
+of real CIFAR-10 training images (`--data`, drawn with `--seed`), against the stored scores: per
+proxy, Spearman of ours vs stored per key, and of each with the stored `val_accuracy`. `--archs N`
+below the number of keys scores a random subset (drawn with `--seed`). Rows are appended to
+`--out` as they are scored, and a rerun with the same `--out` resumes.
 """
 
 from __future__ import annotations

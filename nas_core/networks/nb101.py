@@ -106,8 +106,9 @@ def _raw_spelling(obj: Any) -> tuple[Any, Any] | None:
 def cell(arch: Any) -> Cell:
     """The pruned cell that is built: (matrix, op ids in `nas_core.spaces.nb101.OPS`).
 
-    An `Arch` gives NAS-Bench-101's own spelling of the cell (`nb101_spelling`); another spelling is validated as an nb101 cell and kept
-    in its own vertex order, pruned in place (NAS-Bench-101's `ModelSpec`)."""
+    An `Arch` gives NAS-Bench-101's own spelling of the cell (`nb101_spelling`); another spelling
+    is validated as an nb101 cell and kept in its own vertex order, pruned in place (as
+    NAS-Bench-101's `ModelSpec` prunes)."""
     from nas_core.spaces.nb101 import NB101Space, _prune
 
     sp = _space()
