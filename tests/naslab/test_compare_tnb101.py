@@ -97,3 +97,16 @@ def test_cli_compare_on_every_task(tmp_path: Path, real_archive: Path, task: str
     for s in searchers:
         best = summary["searchers"][s]["best_at"][str(BUDGET)]["mean"]
         assert best <= optimum + 1e-6
+
+
+def test_shipped_study_file_runs_on_any_task(tmp_path: Path, real_archive: Path) -> None:
+    from naslab.study_file import load_study
+
+    study = Path(__file__).resolve().parents[2] / "data" / "studies" / "tnb101-micro.toml"
+    (part,) = load_study(study).bench.parts
+    assert part.name == "tnb101-micro" and Path(part.options["path"]) == real_archive.resolve()
+    args = ["compare", "--study", str(study), "-d", "normal", "-s", "rs", "--seeds", "1"]
+    r = runner.invoke(app, [*args, "--budget", "10", "--out", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout[r.stdout.index("{") :])
+    assert summary["benchmark"]["dataset"] == "normal" and summary["runs"]["ok"] == 1
