@@ -12,8 +12,9 @@ of `{"idx": "<n>", "arch": "(a, b, c, d, e, f)", "zen": {"score", "time"}, "val_
 - `val_accuracy` is the task's own validation metric (`TASK_METRICS`: top-1 accuracy, SSIM,
   negative L2 loss or pixel accuracy), as NASLib's TransNAS-Bench-101 query returns it;
 - `zen` is the Zen-NAS score (Lin et al., ICCV 2021) as NASLib computed it and the seconds it took.
-  NASLib stores -1e8 where the score was NaN or infinite (its `ZeroCost.query`): a cell with no
-  path from input to output has a zero output and log(0) = -inf. Kept as stored.
+  NASLib stores -1e8 where the score was NaN or infinite (its `ZeroCost.query`): here exactly
+  the 169 cells with no path from input to output (a zero output; log(0) = -inf), on every task.
+  Kept as stored.
 
 The archive records no training time, so `cost` is one simulated second per query.
 
@@ -403,7 +404,7 @@ def _metric_infos() -> dict[str, MetricInfo]:
         "zen": MetricInfo(
             "zen",
             "zero-cost proxy Zen-score: expected Gaussian complexity (Lin et al., Zen-NAS, ICCV "
-            "2021); -1e8 where NASLib got NaN or inf (a cell with no input-output path)",
+            "2021); -1e8 where NASLib got NaN or inf (the 169 cells with no input-output path)",
             "",
             True,
             role="proxy",

@@ -22,6 +22,7 @@ from benchmarks import tnb101
 from benchmarks.base import MetricInfo
 from nas_core import spaces
 from nas_core.errors import DataFormatError, MissingFileError, UnknownNameError
+from nas_core.spaces.tnb101 import MICRO_EDGES
 from tests.conftest import shared_file
 from tests.fuzz.conftest import PARSER
 
@@ -339,10 +340,23 @@ def test_real_archive_metric_descriptions(real: tuple[Path, Any]) -> None:
     assert 1 < bench.optimum("val_accuracy", "jigsaw") <= 100
     assert bench.optimum("val_accuracy", "room_layout") < 0
     assert "mIoU" in bench.metric_info("val_accuracy", "segmentsemantic").description
-    # NASLib's -1e8 for a zen score it could not compute: cells with no input-output path
-    dead = SPACE.parse("(3, 3, 3, 0, 0, 0)")  # every edge into node 3 is 'none'
-    assert bench.query(dead, "zen", "class_scene") == -1e8
+    # NASLib's -1e8 for a zen score it could not compute: exactly the 169 cells with no path from
+    # input to output, on every task
+    assert bench.query(SPACE.parse("(3, 3, 3, 0, 0, 0)"), "zen", "class_scene") == -1e8
+    dead = np.array([not _connected(SPACE.from_index(i).ops) for i in range(4096)])
+    assert dead.sum() == 169
+    for task in TASKS:
+        np.testing.assert_array_equal(bench.query(np.arange(4096), "zen", task) == -1e8, dead)
     assert "no training time" in bench.cost_source("normal")
+
+
+def _connected(ops: tuple[int, ...]) -> bool:
+    """Whether a cell's non-'none' edges (op 0 is none) join node 0 to node 3."""
+    reach = {0}
+    for (u, v), op in zip(MICRO_EDGES, ops, strict=True):  # edges come sorted by target node
+        if op != 0 and u in reach:
+            reach.add(v)
+    return 3 in reach
 
 
 def test_warm_load_reads_the_cache(real: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch) -> None:
