@@ -129,9 +129,16 @@ def _nbgraph(**options: Any) -> Benchmark:
 
 @register(
     "suite-zero",
-    "NAS-Bench-Suite-Zero zc_*.json (path=...): ~725 archs per task, "
-    "validation accuracy + 13 zero-cost scores",
-    params={"path": Param("a NAS-Bench-Suite-Zero zc_<space>.json file")},
+    "NAS-Bench-Suite-Zero zc_*.json (path=...): NB201, NB101, NB301 (surrogate accuracy) or "
+    "TransNAS-Bench-101 micro/macro; ~300-725 archs per task, validation metric + zero-cost scores",
+    params={
+        "path": Param("a NAS-Bench-Suite-Zero zc_<benchmark>.json file"),
+        "space": Param(
+            "the file's search space, where its layout and keys leave it open (default: "
+            "recognised)",
+            choices=("nb201", "nb101", "darts", "tnb101-micro", "tnb101-macro"),
+        ),
+    },
     signature_of="benchmarks.suite_zero:load",
 )
 def _suite_zero(**options: Any) -> Benchmark:

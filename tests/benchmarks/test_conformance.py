@@ -49,8 +49,8 @@ MAX_METRICS = 4  # per dataset, spread over the list, to keep the suite fast
 MAX_DATASETS = 3
 
 
-def _suite_zero() -> Benchmark:
-    return benchmarks.load("suite-zero", path=shared_file("naslib-zc", "zc_nasbench201.json"))
+def _suite_zero(file: str = "zc_nasbench201.json") -> Benchmark:
+    return benchmarks.load("suite-zero", path=shared_file("naslib-zc", file))
 
 
 def _table(preset: str, *parts: str) -> Callable[[], Benchmark]:
@@ -79,7 +79,13 @@ def _joined() -> Benchmark:
 KNOWN: dict[str, list[tuple[str, Callable[[Path], Benchmark]]]] = {
     "analognas": [("analognas", lambda _: benchmarks.load("analognas"))],
     "nbgraph": [("nbgraph", lambda _: benchmarks.load("nbgraph"))],
-    "suite-zero": [("suite-zero", lambda _: _suite_zero())],
+    "suite-zero": [
+        ("suite-zero", lambda _: _suite_zero()),
+        ("suite-zero-nb101", lambda _: _suite_zero("zc_nasbench101.json")),
+        ("suite-zero-nb301", lambda _: _suite_zero("zc_nasbench301.json")),
+        ("suite-zero-tnb101-micro", lambda _: _suite_zero("zc_transbench101_micro.json")),
+        ("suite-zero-tnb101-macro", lambda _: _suite_zero("zc_transbench101_macro.json")),
+    ],
     "table": [
         ("table-nb201-200ep", lambda _: T200()),
         ("table-nb201-12ep", lambda _: T12()),
@@ -147,6 +153,13 @@ def _measured(b: Benchmark, metric: str, d: str, epoch: int | None = None) -> li
     return out
 
 
+def _ids(b: Benchmark, archs: list[Arch]) -> list:
+    """What identifies archs in `b`: space indices, or canonical strings on an open space."""
+    if b.space.size is None:
+        return [b.space.to_str(b.space.parse(a)) for a in archs]
+    return b.space.indices(archs).tolist()
+
+
 def _same(x: np.ndarray, y: np.ndarray) -> bool:
     return bool(np.array_equal(x, y, equal_nan=True))
 
@@ -175,12 +188,17 @@ def test_description(bench: Benchmark) -> None:
     assert archs and all(type(a) is Arch and a.space == bench.space.name for a in archs)
     assert len(set(archs)) == len(archs)
     # the object-free listing agrees with archs(); archs(dataset) is offered everywhere
-    assert np.array_equal(bench.arch_indices(), bench.space.indices(archs))
-    held = set(bench.arch_indices().tolist())
+    if bench.space.size is None:  # an open space has no indices: archs() is the listing
+        with pytest.raises(InvalidInputError, match=r"archs\(\)"):
+            bench.arch_indices()
+    else:
+        assert np.array_equal(bench.arch_indices(), bench.space.indices(archs))
+    held = set(_ids(bench, archs))
     for d in _datasets(bench):
         listed = bench.archs(d)
-        assert listed and set(bench.space.indices(listed).tolist()) <= held
-        assert np.array_equal(bench.arch_indices(d), bench.space.indices(listed))
+        assert listed and set(_ids(bench, listed)) <= held
+        if bench.space.size is not None:
+            assert np.array_equal(bench.arch_indices(d), bench.space.indices(listed))
     with pytest.raises(UnknownNameError):
         bench.archs("no-such-dataset")
 
@@ -211,8 +229,9 @@ def test_query_shapes_and_agreement(bench: Benchmark) -> None:
             assert batch.shape == (len(archs),)
             singles = np.array([bench.query(a, m, d) for a in archs], dtype=np.float32)
             assert _same(batch, singles), f"{m} on {d}: batch and single queries differ"
-            idx = bench.space.indices(archs)
-            assert _same(bench.query(idx, m, d), batch)  # an int array is a batch too
+            if bench.space.size is not None:
+                idx = bench.space.indices(archs)
+                assert _same(bench.query(idx, m, d), batch)  # an int array is a batch too
             assert _same(bench.query(archs, m, d), batch)  # deterministic
             assert bench.query(bench.space.to_str(archs[0]), m, d) == one or math.isnan(one)
 
@@ -295,8 +314,10 @@ def test_to_frame(bench: Benchmark) -> None:
         pytest.skip("an open space has no table")
     frame = bench.to_frame()
     assert len(frame) == len(bench.archs())
-    assert {"index", "arch"} <= set(frame.columns)
-    assert frame["index"].is_unique
+    # rows are keyed by the space index, or on an open space (no index) by the canonical string
+    key = "arch" if bench.space.size is None else "index"
+    assert {key, "arch"} <= set(frame.columns)
+    assert frame[key].is_unique
     n_metrics = len(bench.metrics(bench.default_dataset))
     assert frame.shape[1] >= 2 + n_metrics
     first = bench.archs()[0]
@@ -324,8 +345,21 @@ def test_errors(bench: Benchmark) -> None:
     with pytest.raises(UnknownNameError):
         bench.optimum("no_such_metric", d)
     size = bench.space.size
+    if size is None:  # an open space: a sampled arch the table lacks
+        held_keys = set(_ids(bench, bench.archs()))
+        rng = np.random.default_rng(0)
+        absent_arch = next(
+            (x for x in bench.space.sample(rng, 50) if bench.space.to_str(x) not in held_keys),
+            None,
+        )
+        if absent_arch is not None:
+            with pytest.raises(NotInBenchmarkError):
+                bench.query(absent_arch, m, d)
+            with pytest.raises(NotInBenchmarkError):
+                bench.query([a, absent_arch], m, d)
+        return
     held = set(bench.space.indices(bench.archs()).tolist())
-    if size is not None and len(held) < size:
+    if len(held) < size:
         absent = next(i for i in range(size) if i not in held)
         with pytest.raises(NotInBenchmarkError):
             bench.query(bench.space.from_index(absent), m, d)
