@@ -102,7 +102,7 @@ def train_predictor(
         sign = 1.0 if higher else -1.0
         k = int(np.argmax(sign * p_pool))
         return {
-            "arch": space_obj.to_str(space_obj.from_index(int(pool[k]))),
+            "arch": C.arch_text(space_obj, pool[k]),
             "true_value": float(y_pool[k]),
             "true_rank": true_rank(y_pool, float(y_pool[k]), higher),
             "of": int(len(pool)),
@@ -299,18 +299,28 @@ def predict_cmd(
     of the benchmark's archs) are shown beside the prediction."""
     import predictors
     from nas_core import spaces
+    from naslab import correlate as C
 
     check_format(fmt)
     model = predictors.load(model_path)
     space = spaces.get(model.space_name_)
     if top < 0:
         raise InvalidInputError(f"--top must be >= 0, got {top}")
+    open_space = space.size is None
     if top:
-        if space.size is None:
-            raise InvalidInputError(f"--top needs a finite space, {space.name} is unbounded")
+        if open_space:
+            raise InvalidInputError(
+                f"--top predicts every architecture of the space, and space {space.name!r} is "
+                "open (not enumerable); give the architectures to predict"
+            )
         idx = np.arange(space.size)
     elif archs:
-        idx = np.asarray([space.index(space.parse(a)) for a in archs], dtype=np.int64)
+        if open_space:  # no index: the parsed (canonical) architectures themselves
+            from predictors.base import arch_batch
+
+            idx = arch_batch(space, archs)
+        else:
+            idx = np.asarray([space.index(space.parse(a)) for a in archs], dtype=np.int64)
     else:
         raise InvalidInputError("give architectures to predict, or --top K")
     meta = model.meta_ or {}
@@ -319,7 +329,7 @@ def predict_cmd(
     bench = _model_bench(meta, needed=bool(model.n_features_extra_))
     if model.n_features_extra_:
         ds = meta["dataset"]
-        feats = np.column_stack([bench.query(idx, f, ds) for f in names])
+        feats = np.column_stack([C.query_pool(bench, idx, f, ds) for f in names])
     if model.has_uncertainty:
         mean, std = model.predict_dist(idx, features=feats)
     else:
@@ -331,14 +341,15 @@ def predict_cmd(
     )
     rows = []
     for i in order:
+        text = C.arch_text(space, idx[i])
         r: dict[str, Any] = {
-            "arch": space.to_str(space.from_index(int(idx[i]))),
-            "index": int(idx[i]),
+            "arch": text,
+            **({} if open_space else {"index": int(idx[i])}),
             "predicted": float(mean[i]),
             **({"std": float(std[i])} if std is not None else {}),
         }
         if truth is not None:
-            value = truth[0].get(int(idx[i]))
+            value = truth[0].get(text if open_space else int(idx[i]))
             r["true"] = value
             r["true_rank"] = None if value is None else true_rank(truth[1], value, higher)
         rows.append(r)
@@ -390,16 +401,22 @@ def _model_bench(meta: dict[str, Any], *, needed: bool) -> Any:
 
 def _truth_table(
     bench: Any, meta: dict[str, Any]
-) -> tuple[dict[int, float], np.ndarray, bool] | None:
-    """({space index: true value}, all finite values, higher is better) of the model's target
-    on its benchmark, or None when there is no finite table to look values up in."""
+) -> tuple[dict[Any, float], np.ndarray, bool] | None:
+    """({space index, or on an open space the arch's `to_str`: true value}, all finite values,
+    higher is better) of the model's target on its benchmark, or None when there is no finite
+    table to look values up in."""
     from benchmarks.base import is_finite
+    from naslab import correlate as C
 
     if bench is None or not is_finite(bench) or not meta.get("metric"):
         return None
     ds, m = meta["dataset"], meta["metric"]
-    idx = np.asarray(bench.arch_indices(ds))
-    vals = np.asarray(bench.query(idx, m, ds), dtype=np.float64)
+    idx = C.pool_archs(bench, ds)
+    vals = C.query_pool(bench, idx, m, ds)
     ok = np.isfinite(vals)
     higher = bool(bench.metric_info(m, ds).higher_is_better)
-    return dict(zip(idx[ok].tolist(), vals[ok].tolist(), strict=True)), vals[ok], higher
+    if bench.space.size is None:
+        keys = [bench.space.to_str(a) for a in idx[ok]]
+    else:
+        keys = idx[ok].tolist()
+    return dict(zip(keys, vals[ok].tolist(), strict=True)), vals[ok], higher

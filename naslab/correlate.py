@@ -176,6 +176,31 @@ def require_finite(b: Any, what: str) -> None:
         )
 
 
+def pool_archs(b: Any, dataset: str) -> np.ndarray:
+    """Every architecture `b` holds for `dataset`, the pool a study samples from: space indices
+    (int64) on a finite space; on an open space (a keyed table over nb101 or darts: no index)
+    an object array of its canonical Archs (`predictors.base.arch_batch`), which slices like an
+    index array and which predictors and `query_pool` take as they are."""
+    if b.space.size is not None:
+        return np.asarray(b.arch_indices(dataset))
+    from predictors.base import arch_batch
+
+    return arch_batch(b.space, b.archs(dataset))
+
+
+def query_pool(b: Any, pool: np.ndarray, metric: str, dataset: str) -> np.ndarray:
+    """`b.query` of a `pool_archs` pool (or a slice of it) as float64."""
+    archs = pool.tolist() if pool.dtype == object else pool
+    return np.asarray(b.query(archs, metric, dataset), dtype=np.float64)
+
+
+def arch_text(space: Any, item: Any) -> str:
+    """The string form of one pool entry (a space index or an open space's Arch)."""
+    if space.size is None:
+        return space.to_str(space.parse(item))
+    return space.to_str(space.from_index(int(item)))
+
+
 def provenance_lines(b: Any, dataset: str, metrics: Sequence[str]) -> list[str]:
     """Where the numbers a correlation report shows come from, one line per metric."""
     from naslab.study_metrics import provenance_lines as lines
@@ -205,15 +230,16 @@ def resolve_features(b: Any, dataset: str, target: str, features: str | Sequence
 
 @lru_cache(maxsize=8)
 def load_pool(src: Source) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, int]:
-    """(space indices, targets, features (n, k), space name, #archs dropped for non-finite
-    values) of every architecture the benchmark holds for the dataset."""
+    """(architectures (`pool_archs`: space indices, or an open space's Archs), targets,
+    features (n, k), space name, #archs dropped for non-finite values) of every architecture
+    the benchmark holds for the dataset."""
     b = src.load()
     require_finite(b, "a predictor study")
-    idx = b.arch_indices(src.dataset)
-    y = np.asarray(b.query(idx, src.metric, src.dataset), dtype=np.float64)
+    idx = pool_archs(b, src.dataset)
+    y = query_pool(b, idx, src.metric, src.dataset)
     feats = np.zeros((len(idx), len(src.features)))
     for j, f in enumerate(src.features):
-        feats[:, j] = b.query(idx, f, src.dataset)
+        feats[:, j] = query_pool(b, idx, f, src.dataset)
     ok = np.isfinite(y) & np.isfinite(feats).all(axis=1)
     return idx[ok], y[ok], feats[ok], b.space.name, int((~ok).sum())
 
@@ -566,12 +592,12 @@ def score_study(
             b.metric_info(s, ds)
             tasks.append(ScoreTask(ds, s, target))
 
-    pools = {t.dataset: b.arch_indices(t.dataset) for t in tasks}
+    pools = {t.dataset: pool_archs(b, t.dataset) for t in tasks}
 
     def correlate_score(t: ScoreTask) -> dict[str, Any]:
         idx = pools[t.dataset]
-        y = np.asarray(b.query(idx, t.target, t.dataset), dtype=np.float64)
-        v = np.asarray(b.query(idx, t.score, t.dataset), dtype=np.float64)
+        y = query_pool(b, idx, t.target, t.dataset)
+        v = query_pool(b, idx, t.score, t.dataset)
         ok = np.isfinite(v) & np.isfinite(y)
         row: dict[str, Any] = {
             "dataset": t.dataset,
@@ -725,9 +751,9 @@ def plot_score_scatter(
     nrows = -(-len(rows) // cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows), squeeze=False)
     for ax, r in zip(axes.flat, rows, strict=False):
-        idx = b.arch_indices(r.dataset)
-        x = np.asarray(b.query(idx, r.score, r.dataset), dtype=np.float64)
-        y = np.asarray(b.query(idx, r.target, r.dataset), dtype=np.float64)
+        idx = pool_archs(b, r.dataset)
+        x = query_pool(b, idx, r.score, r.dataset)
+        y = query_pool(b, idx, r.target, r.dataset)
         log_x = needs_log(x)
         scatter_panel(ax, x, y, log_x=log_x)
         ax.set_title(f"{r.score} / {r.dataset}: ρ={r.spearman:.2f} (n={r.n:,})", fontsize=8)

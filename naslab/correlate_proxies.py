@@ -1,5 +1,11 @@
 """`naslab correlate proxies`: rank correlation of zero-cost proxy scores with ground truth.
 
+A scores table names its architectures by space index (column `index`, finite spaces) or, on
+an open space (nb101, darts), by their canonical string (column `arch`, with the space in column
+`space`); the ground truth of each row is looked up by whichever it has, and a row whose
+architecture the benchmark does not hold gets NaN (left out of the correlations, counted in
+`n_dropped`).
+
 Layering: zerocost may import only nas_core, so the adapter that turns a scores table into a
 benchmark lives here, in the application layer: `scores_benchmark(path)` loads the Parquet written
 by `naslab zerocost score` through the generic `table` benchmark (keyed by the space index in
@@ -52,12 +58,12 @@ def read_scores(path: str | Path) -> pd.DataFrame:
         df = pd.read_parquet(p)
     except Exception as e:  # pyarrow raises several types for a non-Parquet file
         raise DataFormatError(f"{p} is not a Parquet scores table ({e})") from None
-    if "index" not in df.columns or not proxy_columns(df):
+    if not ({"index", "arch"} & set(df.columns)) or not proxy_columns(df):
         raise DataFormatError(
-            f"{p} is not a zero-cost scores table: needs an 'index' column and proxy columns, "
-            f"has {', '.join(map(str, df.columns))}"
+            f"{p} is not a zero-cost scores table: needs an 'index' or 'arch' column and proxy "
+            f"columns, has {', '.join(map(str, df.columns))}"
         )
-    if not pd.api.types.is_integer_dtype(df["index"]):
+    if "index" in df.columns and not pd.api.types.is_integer_dtype(df["index"]):
         raise DataFormatError(
             f"{p}: column 'index' must hold the space's integer indices, has dtype "
             f"{df['index'].dtype}"
@@ -95,6 +101,8 @@ def scores_space(df: pd.DataFrame, path: str | Path, candidates: list[str]) -> s
         if len(named) == len(df):
             return names[0]
         candidates = [names[0]]
+    if "index" not in df.columns:  # an open space's table: read its 'arch' strings
+        return _space_of_archs(df, candidates)
     if "ops" not in df.columns or not len(df):
         return None
     ops, index = ops_tuples(df, path), df["index"].to_numpy(np.int64)
@@ -104,6 +112,25 @@ def scores_space(df: pd.DataFrame, path: str | Path, candidates: list[str]) -> s
                 return name
         except NaslabError:  # does not parse there, or the space is not installed
             continue
+    return None
+
+
+def _space_of_archs(df: pd.DataFrame, candidates: list[str]) -> str | None:
+    """The first of `candidates` that parses every row's 'arch' string (None if none does)."""
+    from nas_core import spaces
+    from nas_core.errors import NaslabError
+
+    texts = df["arch"].astype(str).tolist()
+    if not texts:
+        return None
+    for name in candidates:
+        try:
+            sp = spaces.get(name)
+            for t in texts:
+                sp.parse(t)
+        except NaslabError:
+            continue
+        return name
     return None
 
 
@@ -117,16 +144,17 @@ def check_same_space(df: pd.DataFrame, path: str | Path, bench: Any) -> None:
     others = [n for n in spaces.names() if n != want]
     found = scores_space(df, path, [want, *others])
     if found is None:
-        if "ops" in df.columns or "space" in df.columns:
+        if {"ops", "space", "arch"} & set(df.columns):
+            cols = "'ops' and 'index'" if "index" in df.columns else "'arch'"
             raise InvalidInputError(
-                f"the architectures in {path} (columns 'ops' and 'index') are not architectures "
+                f"the architectures in {path} (columns {cols}) are not architectures "
                 f"of space {want!r}, which benchmark {bench.name!r} is over"
             )
         return  # a hand-made table with indices only: nothing to check against
     if found != want:
         raise InvalidInputError(
             f"{path} holds scores of space {found!r}, but benchmark {bench.name!r} is over space "
-            f"{want!r}: their indices name different architectures; correlate against a "
+            f"{want!r}: they name different architectures; correlate against a "
             f"benchmark of space {found!r}"
         )
 
@@ -299,15 +327,20 @@ def _truth(
     bench: Any,
     metric: str | None,
     dataset: str,
-    indices: np.ndarray,
+    df: pd.DataFrame,
 ) -> tuple[np.ndarray, str]:
+    """The benchmark's `metric` for each row of a scores table (by 'index', or on an open space
+    by the 'arch' string); NaN where the benchmark does not hold the architecture."""
     from nas_core.errors import NotInBenchmarkError
 
     if metric is None:  # the study's search metric, chosen from roles (naslab.study_metrics)
         from naslab.study_metrics import default_metrics
 
         metric = default_metrics(bench, dataset)[0]
-    archs = [bench.space.from_index(int(i)) for i in indices]
+    if "index" in df.columns:
+        archs = [bench.space.from_index(int(i)) for i in df["index"].to_numpy()]
+    else:
+        archs = [bench.space.parse(a) for a in df["arch"].astype(str)]
     try:
         truth = np.asarray(bench.query(archs, metric, dataset), dtype=np.float64)
     except NotInBenchmarkError:
@@ -377,17 +410,24 @@ def proxies(
         path = path if path is not None else bench_path
         option = [*(option or []), *([f"preset={preset}"] if preset is not None else [])]
     choice = bench_choice(bench, path, option, study, dataset=dataset, metric=metric)
-    df = read_scores(scores).sort_values("index").reset_index(drop=True)
+    df = read_scores(scores)
+    if "index" in df.columns:
+        df = df.sort_values("index").reset_index(drop=True)
     bench_obj = choice.spec.load()
     dataset = bench_obj._dataset(choice.dataset)  # unknown -> the valid ones
     check_same_space(df, scores, bench_obj)
     if exclude_disconnected:
         if "ops" not in df.columns:
             raise InvalidInputError(f"--exclude-disconnected needs the 'ops' column of {scores}")
+        if bench_obj.space.name != "nb201":
+            raise InvalidInputError(
+                "--exclude-disconnected reads NAS-Bench-201 cells (a cell of 'none' edges "
+                f"only); the scores are of space {bench_obj.space.name!r}"
+            )
         keep = [not is_disconnected(t) for t in ops_tuples(df, scores)]
         df = df[np.asarray(keep, dtype=bool)].reset_index(drop=True)
     names = proxy_columns(df)
-    truth, metric = _truth(bench_obj, choice.metric, dataset, df["index"].to_numpy())
+    truth, metric = _truth(bench_obj, choice.metric, dataset, df)
     orient = {n: zerocost.get(n).higher_is_better for n in names if n in zerocost.names()}
     table = correlate(
         df, truth, names, top_k=top_k, n_resamples=resamples, seed=seed, orient=orient

@@ -117,3 +117,55 @@ def test_train_reports_precision_and_true_rank_of_the_predicted_best(tmp_path):
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "| held-out | 300 |" in r.stdout and "of 15,625 |" in r.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# benchmarks over open spaces: models fit on the table's Archs, predictions need no index
+def test_train_and_predict_on_an_open_space_benchmark(tmp_path):
+    import benchmarks
+    from tests.naslab.test_correlate import KEYED, _keyed_bench
+
+    benchmarks.register(KEYED, "test stand-in: keyed table over nb101")(_keyed_bench)
+    try:
+        model = tmp_path / "m.pt"
+        res = runner.invoke(app, [
+            "predictor", "train", "--bench", KEYED, "--predictor", "bayes_ridge", "--n", "80",
+            "--out", str(model), "--json",
+        ])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        report = json.loads(res.stdout)
+        assert report["n_test"] == 40 and report["spearman_rho"] > 0.8
+        best = report["benchmark_pool"]["predicted_best"]
+        b = benchmarks.load(KEYED)
+        arch = b.space.parse(best["arch"])  # the arch string names a cell of the table
+        assert float(b.query(arch, "val_accuracy", "cifar10")) == pytest.approx(best["true_value"])
+        m, ops = b.space.spec(arch)  # the same cell as a (matrix, ops) pair
+        res = runner.invoke(app, ["predictor", "predict", str(model), best["arch"], "--json"])
+        assert res.exit_code == 0, res.output
+        (row,) = json.loads(res.stdout)
+        assert "index" not in row and row["arch"] == best["arch"]
+        assert row["true"] == pytest.approx(best["true_value"], rel=1e-6)
+        loaded = predictors.load(model)
+        np.testing.assert_allclose(loaded.predict([(m, ops)]), [row["predicted"]])
+        res = runner.invoke(app, ["predictor", "predict", str(model), "--top", "3"])
+        assert res.exit_code == 2 and "'nb101' is open" in res.output
+    finally:
+        benchmarks._REGISTRY._items.pop(KEYED, None)  # test-only cleanup
+
+
+@pytest.mark.parametrize(
+    ("name", "min_tau"), [("zc_nasbench101.json", 0.3), ("zc_nasbench301.json", 0.2)]
+)
+def test_train_on_the_real_suite_zero_open_space_files(name, min_tau, tmp_path):
+    from tests.conftest import shared_file
+
+    path = shared_file("naslib-zc", name)
+    res = runner.invoke(app, [
+        "predictor", "train", "--bench", "suite-zero", "--path", str(path), "--predictor", "xgb",
+        "--n", "100", "--out", str(tmp_path / "m.pt"), "--json",
+    ])  # fmt: skip
+    if res.exit_code == 2 and "not read yet" in res.output:
+        pytest.skip(f"suite-zero does not read {name} in this tree: {res.output.strip()}")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["kendall_tau"] > min_tau  # real signal (chance: |tau| < 0.06)

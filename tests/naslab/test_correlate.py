@@ -230,3 +230,128 @@ def test_precision_counts_the_best_end_of_a_lower_is_better_target():
     pred = model.predict(idx[te])
     assert row["precision_top5"] == pytest.approx(precision_at_k(-y[te], -pred, 0.05))
     assert row["spearman"] > 0.5
+
+
+# ---------------------------------------------------------------------------------------------
+# benchmarks over open spaces (nb101, darts): no index, the pool is the table's Archs
+KEYED = "test-keyed-nb101"
+
+
+def _keyed_bench():
+    """A made-up keyed table of 120 distinct nb101 cells: 'val_accuracy' a function of the
+    one-hot encoding plus noise, 'synflow' a noisy copy of it, 'params' unrelated noise."""
+    from benchmarks.base import MetricInfo
+    from benchmarks.keyed import KeyedTabularBenchmark, keyed_store
+    from nas_core import spaces
+    from nas_core.provenance import Provenance
+
+    sp = spaces.get("nb101")
+    rng = np.random.default_rng(5)
+    archs: dict[str, object] = {}
+    while len(archs) < 120:
+        for a in sp.sample(rng, 50):
+            archs.setdefault(sp.to_str(a), a)
+    keys = list(archs)[:120]
+    x = sp.encode(keys, "onehot")
+    acc = 90 + x @ np.sin(np.arange(1, x.shape[1] + 1)) + rng.normal(0, 0.1, len(keys))
+    prov = Provenance("computed", "naslab's tests", "made-up numbers")
+    infos = {
+        "val_accuracy": MetricInfo(
+            "val_accuracy", "made-up", "%", True, "objective", "valid", prov
+        ),
+        "synflow": MetricInfo("synflow", "made-up proxy", "", True, "proxy", None, prov),
+        "params": MetricInfo("params", "made-up size", "", True, "proxy", None, prov),
+    }
+    cols = {
+        ("cifar10", "val_accuracy", None, None): acc,
+        ("cifar10", "synflow", None, None): acc + rng.normal(0, 0.5, len(keys)),
+        ("cifar10", "params", None, None): rng.normal(0, 1, len(keys)),
+    }
+    return KeyedTabularBenchmark(KEYED, keyed_store("nb101", keys, cols), infos)
+
+
+@pytest.fixture
+def keyed():
+    """`benchmarks.load(KEYED)` works inside the test."""
+    import benchmarks
+
+    benchmarks.register(KEYED, "test stand-in: keyed table over nb101")(_keyed_bench)
+    try:
+        yield KEYED
+    finally:
+        benchmarks._REGISTRY._items.pop(KEYED, None)  # test-only cleanup
+
+
+def test_pool_of_an_open_space_benchmark_is_its_archs(keyed):
+    import benchmarks
+
+    b = benchmarks.load(keyed)
+    with pytest.raises(InvalidInputError, match="open"):
+        b.arch_indices("cifar10")
+    pool = C.pool_archs(b, "cifar10")
+    assert pool.dtype == object and len(pool) == 120
+    assert all(b.space.parse(a) == a for a in pool)
+    y = C.query_pool(b, pool[::2], "val_accuracy", "cifar10")
+    assert y.shape == (60,) and np.isfinite(y).all()
+    assert C.arch_text(b.space, pool[0]) == b.space.to_str(pool[0])
+
+
+def test_predictor_and_score_studies_on_an_open_space_benchmark(keyed, tmp_path):
+    src = C.make_source(keyed, None, None, None, "none")
+    study = C.PredictorStudy(
+        source=src, predictors=["bayes_ridge", "xgb[n_estimators=50]"], train_sizes=[60],
+        test_size=None, trials=2,
+    )  # fmt: skip
+    rows = C.run_predictor_study(study, tmp_path / "p")
+    assert len(rows) == 4 and rows["n_test"].eq(60).all()
+    assert rows[rows["predictor"] == "bayes_ridge"]["spearman"].min() > 0.8  # linear target
+    scores = C.score_study(keyed, n_resamples=50).set_index("score")
+    assert set(scores.index) == {"synflow", "params"}
+    assert scores.loc["synflow", "spearman"] > 0.8 and abs(scores.loc["params", "spearman"]) < 0.4
+
+
+def test_cli_correlate_on_an_open_space_benchmark(keyed, tmp_path):
+    r = runner.invoke(app, [
+        "correlate", "predictors", "--bench", keyed, "--predictors", "ridge",
+        "--train-sizes", "30", "--trials", "2", "--test-size", "0", "-o", str(tmp_path / "p"),
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "ridge" in r.stdout and "n=30" in r.stdout
+    r = runner.invoke(app, [
+        "correlate", "scores", "--bench", keyed, "--resamples", "50", "-o", str(tmp_path / "s"),
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "synflow" in r.stdout and "params" in r.stdout
+
+
+def test_cli_correlate_proxies_reads_scores_keyed_by_arch(keyed, tmp_path):
+    """An open space's scores table has no 'index': rows are matched by their 'arch' string
+    (any spelling), and archs the benchmark lacks are left out (n_dropped)."""
+    import json
+
+    import benchmarks
+
+    b = benchmarks.load(keyed)
+    pool = C.pool_archs(b, "cifar10")
+    acc = C.query_pool(b, pool, "val_accuracy", "cifar10")
+    outside = b.space.sample(np.random.default_rng(99), 3)
+    outside = [a for a in outside if b.space.to_str(a) not in {b.space.to_str(p) for p in pool}]
+    df = pd.DataFrame({
+        "space": "nb101",
+        "arch": [b.space.to_str(a) for a in pool[:40]] + [b.space.to_str(a) for a in outside],
+        "synflow": np.concatenate([acc[:40], np.ones(len(outside))]),
+    })  # fmt: skip
+    path = tmp_path / "scores.parquet"
+    df.to_parquet(path, index=False)
+    r = runner.invoke(app, [
+        "correlate", "proxies", "--scores", str(path), "--bench", keyed, "--resamples", "50",
+        "-o", str(tmp_path / "o"), "--json",
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    (row,) = json.loads(r.stdout)["rows"]
+    assert row["proxy"] == "synflow" and row["n"] == 40 and row["n_dropped"] == len(outside)
+    assert row["spearman"] == pytest.approx(1.0)
+    df["space"] = "darts"
+    df.to_parquet(path, index=False)
+    r = runner.invoke(app, ["correlate", "proxies", "--scores", str(path), "--bench", keyed])
+    assert r.exit_code == 2 and "holds scores of space 'darts'" in r.output, r.output
