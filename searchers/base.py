@@ -33,8 +33,8 @@ class Searcher(ABC):
     #: True for searchers that treat `Arch.ops` as categorical variables (`space.choices()`):
     #: they refuse a space without choices; the others work on any space.
     needs_choices: bool = False
-    #: True for searchers that need a finite space with an index table (predictor-guided ones,
-    #: whose predictors are fitted on space indices): they refuse an open space.
+    #: True for searchers that need a finite space with an index table: they refuse an open
+    #: space (none of the built-in ones; predictor-guided searchers fit on encodings).
     needs_index: bool = False
 
     def __init__(self, space: SearchSpace, seed: int | None = 0, **params: Any):
