@@ -1,4 +1,7 @@
-"""`naslab zerocost ...`: score architectures with zero-cost proxies; list the proxies."""
+"""`naslab zerocost ...`: score architectures with zero-cost proxies; list the proxies.
+
+`score` works on every space with a registered network builder (`nas_core.networks`): nb201,
+nb101, darts, ...; `--option KEY=VALUE` sets the builder's size options."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ app = typer.Typer(
 @friendly_errors
 def list_proxies(pattern: PatternArg = "*", json_out: ListJsonOpt = False) -> None:
     """List the registered proxies (or those matching a glob PATTERN) and what each needs.
-    Proxies take no parameters: the network, batch and labels are all they see."""
+    Proxies take no parameters: the network, batch and labels are all they see. A proxy that
+    calls a network hook runs only on spaces whose network has it (checked before scoring)."""
     from rich.table import Table
 
     import zerocost
@@ -33,6 +37,8 @@ def list_proxies(pattern: PatternArg = "*", json_out: ListJsonOpt = False) -> No
     if json_out:
         print_json([zerocost.info(n).to_dict() for n in zerocost.list(pattern)])
         return
+    from nas_core.networks import spaces_with_networks
+
     infos = [zerocost.get(n).info() for n in zerocost.list(pattern)]
     t = Table("proxy", "labels", "data-independent", "gradients", "higher is better", "paper")
     for i in infos:
@@ -45,19 +51,37 @@ def list_proxies(pattern: PatternArg = "*", json_out: ListJsonOpt = False) -> No
             str(i["citation"]),
         )
     console.print(t)
+    hooks = [f"{i['name']} needs {i['needs_hook']}()" for i in infos if i["needs_hook"]]
+    if hooks:
+        console.print(
+            f"Network hooks: {'; '.join(hooks)} (refused on a network without it).",
+            highlight=False,
+        )
+    console.print(
+        f"Networks are built for spaces: {', '.join(spaces_with_networks())} "
+        "(naslab zerocost score --space NAME).",
+        highlight=False,
+    )
 
 
 @app.command("score")
 @friendly_errors
 def score(
-    space: Annotated[str, typer.Option(help="Search space (networks exist for nb201).")] = "nb201",
+    space: Annotated[
+        str,
+        typer.Option(
+            help="Search space with a network builder (nb201, nb101, darts; `naslab zerocost "
+            "list` names them all)."
+        ),
+    ] = "nb201",
     proxies: Annotated[str, typer.Option(help="Comma-separated proxies, or 'all'.")] = (
         "synflow,naswot"
     ),
     archs: Annotated[
         str,
         typer.Option(
-            help="'all', a count N (random, seeded), or a file with one architecture per line."
+            help="'all' (indexed spaces), a count N (random, seeded), or a file with one "
+            "architecture per line in any spelling the space parses."
         ),
     ] = "100",
     data: Annotated[
@@ -68,6 +92,14 @@ def score(
             "npz:cifar10_lossless_6102.npz?x=x_train&y=y_train)."
         ),
     ] = "digits",
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="Network size option KEY=VALUE of the space's builder (repeatable; e.g. "
+            "nb201: C=16, N=5); a wrong key lists the valid ones.",
+        ),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Images in the scoring batch.")] = 64,
     seed: Annotated[
         int, typer.Option("--seed", help="Seeds the batch, the arch sample and the weights.")
@@ -85,7 +117,10 @@ def score(
 ) -> None:
     """Score architectures with zero-cost proxies, in parallel, resuming a previous run.
 
-    After the first chunk, a job that will take over a minute prints its estimated cost."""
+    Works on every space naslab builds networks for. Rows are keyed by the canonical
+    architecture string (column 'arch'; indexed spaces also by 'index'), so two spellings of one
+    architecture are scored once. After the first chunk, a job that will take over a minute
+    prints its estimated cost."""
     from naslab.validate import check_int, check_seed
 
     check_seed(seed, "--seed")
@@ -96,25 +131,29 @@ def score(
     from rich.markup import escape
 
     from nas_core import spaces
-    from nas_core.errors import InvalidInputError, JobFailedError
+    from nas_core.errors import JobFailedError
     from naslab._cli_common import err_console
+    from naslab.bench_spec import parse_options
     from naslab.progress import RunProgress
     from zerocost import parse_names
-    from zerocost.runner import check_output, run_scoring, select_archs
+    from zerocost.runner import (
+        check_hooks,
+        check_network,
+        check_output,
+        network_options,
+        score_archs,
+        select_archs,
+        unique_archs,
+    )
 
-    if space != "nb201":
-        spaces.get(space)  # unknown name -> suggestion
-        raise InvalidInputError(
-            f"zero-cost scoring needs networks, which naslab builds for space 'nb201' only; "
-            f"got {space!r}"
-        )
-    sp = spaces.get(space)
+    sp = spaces.get(space)  # unknown name -> suggestion
+    size = check_network(sp, parse_options(None, option))  # no builder -> the spaces with one
     names = parse_names(proxies)
-    chosen = select_archs(sp, archs, seed)
-    indices = [sp.index(a) for a in chosen]
+    chosen = unique_archs(sp, select_archs(sp, archs, seed))
     from zerocost.scoring import get_batch
 
-    get_batch(data, batch_size, seed)  # bad data or image size: one line, before any progress
+    get_batch(data, batch_size, seed, sp.name)  # bad data or image size: one line, first
+    check_hooks(sp, names, size, chosen[0])  # a proxy this network cannot serve: one line
     check_output(out)  # a folder, a file naslab did not write, a busy run: the same
     prog = RunProgress(
         {"cells": len(chosen)},
@@ -136,11 +175,12 @@ def score(
 
     with prog:
         try:
-            table = run_scoring(
+            table = score_archs(
                 chosen,
-                indices,
                 names,
                 out,
+                space=sp,
+                network=size,
                 data=data,
                 batch_size=batch_size,
                 seed=seed,
@@ -161,6 +201,8 @@ def score(
     bad = table[table["status"] != "ok"] if len(table) else table
     summary = {
         "out": out,
+        "space": sp.name,
+        "network": {**network_options(sp), **size},
         "archs": len(table),
         "proxies": names,
         "not_ok": int(len(bad)),
@@ -169,11 +211,22 @@ def score(
     if json_out:
         print_json(summary)
         return
-    console.print(f"scored {len(table)} architectures with {', '.join(names)} -> {out}")
+    net = ", ".join(f"{k}={v}" for k, v in summary["network"].items())
+    console.print(
+        f"scored {len(table)} {sp.name} architectures ({net}) with {', '.join(names)} -> {out}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if len(bad):
+        which = (
+            f"index {int(bad['index'].iloc[0])}"
+            if "index" in bad.columns
+            else f"arch {bad['arch'].iloc[0]}"
+        )
         console.print(
             f"{len(bad)} with a non-finite or failed proxy (see column 'status'), "
-            f"e.g. index {int(bad['index'].iloc[0])}: {bad['status'].iloc[0]}",
+            f"e.g. {which}: {bad['status'].iloc[0]}",
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -6,6 +6,8 @@ parameters: everything they need is in the `Context`), `create(name)` (the `Prox
 A proxy is a function `fn(ctx) -> float` of a `zerocost.Context` (the network, one batch and the
 passes proxies share). Metadata says what it needs so callers can skip label handling or data
 loading, and which direction is better (`higher_is_better`), so rankings can be oriented.
+`needs_hook` names the optional `ProxyNetwork` hook the proxy calls (`nas_core.networks.protocol`),
+so a scoring run can refuse, before any work, a proxy the space's network cannot serve.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nas_core.networks.protocol import OPTIONAL_HOOKS
 from nas_core.registry import ComponentInfo, Registry
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ class Proxy:
     needs_grad: bool
     higher_is_better: bool = True
     citation: str = ""
+    needs_hook: str | None = None
 
     def __call__(self, ctx: Context) -> float:
         return float(self.fn(ctx))
@@ -42,6 +46,7 @@ class Proxy:
             "needs_grad": self.needs_grad,
             "higher_is_better": self.higher_is_better,
             "citation": self.citation,
+            "needs_hook": self.needs_hook,
         }
 
 
@@ -57,7 +62,11 @@ def register(
     needs_grad: bool,
     higher_is_better: bool = True,
     citation: str = "",
+    needs_hook: str | None = None,
 ) -> Callable[[Callable[[Context], float]], Callable[[Context], float]]:
+    if needs_hook is not None and needs_hook not in OPTIONAL_HOOKS:
+        raise ValueError(f"needs_hook {needs_hook!r} is not a ProxyNetwork hook: {OPTIONAL_HOOKS}")
+
     def deco(fn: Callable[[Context], float]) -> Callable[[Context], float]:
         proxy = Proxy(
             name,
@@ -67,6 +76,7 @@ def register(
             needs_grad,
             higher_is_better,
             citation or (fn.__doc__ or "").strip().splitlines()[0],
+            needs_hook,
         )
         meta = {k: v for k, v in proxy.info().items() if k != "name"}
         REGISTRY.register(name, summary=proxy.citation, **meta)(proxy)

@@ -32,6 +32,7 @@ def build_seeded(
     pool: NetworkPool | None = None,
     *,
     space: Any = None,
+    **size: Any,
 ):
     """Build the network of `arch` (an Arch, or an op tuple of `space`, NAS-Bench-201 when not
     given) with weights from the stream `arch_seed(seed, index)`, leaving the global torch RNG
@@ -41,7 +42,8 @@ def build_seeded(
     further from the exact (float64) values: median error 10-100x larger on the gradient proxies,
     up to ~12% on grasp and ~17% on a plain near zero against NASLib's float64 values; rankings
     unaffected. For exact values convert the network and batch to float64 (zerocost's package
-    docstring). With `pool` (NAS-Bench-201 only), its
+    docstring). `size`: the builder's size options (nb201: C, N). With `pool` (NAS-Bench-201
+    only, built at its own size), its
     modules are recycled: the same network bit for bit, valid until the pool's next build (see
     `nas_core.networks.pool`)."""
     import torch
@@ -57,6 +59,6 @@ def build_seeded(
         torch.default_generator.manual_seed(arch_seed(seed, index))
         if pool is not None:
             return pool.build(key, memory_format=nhwc)
-        net = build(key, num_classes, space=space)
+        net = build(key, num_classes, space=space, **size)
     conv_weights_to(net, nhwc)
     return net

@@ -71,7 +71,10 @@ def test_score_then_load_as_benchmark_and_correlate(tmp_path):
 def test_bad_input_is_one_clear_line(tmp_path):
     cases = [
         (["--proxies", "synflo"], "Did you mean 'synflow'"),
-        (["--space", "nbgraph"], "nb201"),
+        (["--space", "nbgraph"], "spaces with one: "),
+        (["--space", "nb201", "--option", "C=4", "--option", "M=2"], "valid: C=16, N=5"),
+        (["--space", "nb201", "--option", "C"], "--option must look like KEY=VALUE"),
+        (["--space", "darts", "--archs", "all"], "'darts' is open"),
         (["--data", f"cifar10:{tmp_path}/missing"], "not found"),
         (["--data", f"cifar10:{tmp_path}"], "not a cifar10 directory"),
         (["--data", "mnist"], "valid: digits"),
@@ -300,3 +303,74 @@ def test_proxies_grammar_format_scatter_and_deprecated_aliases(tmp_path):
     assert new.exit_code == 0, new.output
     assert json.loads(new.stdout)["rows"] == json.loads(r.stdout)["rows"]
     assert json.loads(new.stdout)["benchmark"][0]["preset"] == "nb201-latency"
+
+
+def _run(tmp_path, *args, out="s.parquet"):
+    return runner.invoke(app, ["zerocost", "score", "--out", str(tmp_path / out), *args])
+
+
+def test_score_on_an_open_space_with_a_real_builder(tmp_path):
+    """darts (open, no index) at a small size: rows keyed by the canonical string, the size
+    options reach the builder and are reported, and a proxy whose hook the DARTS network lacks
+    is refused before any work."""
+    from nas_core import spaces
+    from nas_core.networks import build, spaces_with_networks
+
+    if "darts" not in spaces_with_networks():
+        pytest.skip("no darts network builder registered")
+    sp = spaces.get("darts")
+    archs = sp.sample(np.random.default_rng(5), 3)
+    f = tmp_path / "archs.txt"
+    # one architecture twice (compact and Genotype spelling): scored once
+    f.write_text("\n".join([sp.to_str(archs[0]), sp.to_genotype(archs[1]), sp.to_str(archs[2])])
+                 + "\n" + sp.to_genotype(archs[0]) + "\n")  # fmt: skip
+    small = ["--option", "C=4", "--option", "layers=2", "--batch-size", "8"]
+    r = _run(tmp_path, "--space", "darts", "--archs", str(f), "--proxies", "params,flops", *small,
+             "--json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["space"] == "darts" and summary["archs"] == 3
+    assert summary["network"] == {"C": 4, "layers": 2, "style": "naslib"}
+    df = pd.read_parquet(tmp_path / "s.parquet")
+    assert "index" not in df.columns
+    assert df["arch"].tolist() == [sp.to_str(a) for a in archs]
+    for a, params, flops in zip(archs, df["params"], df["flops"], strict=True):
+        net = build(a, 10, space="darts", C=4, layers=2)
+        assert params == net.count_params() and flops == net.count_flops((32, 32))
+    r = _run(tmp_path, "--space", "darts", "--archs", "2", "--proxies", "synflow,linear_regions",
+             *small, out="t.parquet")  # fmt: skip
+    assert r.exit_code == 2 and "'linear_regions' needs the network's thin_cell() hook" in r.output
+    assert "DartsNetwork" in r.output and not (tmp_path / "t.parquet.parts").exists()
+
+
+def test_nb101_scores_carry_the_cell_hash(tmp_path):
+    from nas_core import spaces
+    from nas_core.networks import spaces_with_networks
+
+    if "nb101" not in spaces_with_networks():
+        pytest.skip("no nb101 network builder registered")
+    sp = spaces.get("nb101")
+    small = ["--option", "stem_channels=8", "--option", "num_stacks=1"]
+    small += ["--option", "cells_per_stack=1", "--batch-size", "8"]
+    r = _run(tmp_path, "--space", "nb101", "--archs", "3", "--proxies", "params,naswot", *small)
+    assert r.exit_code == 0, r.output
+    assert "scored 3 nb101 architectures (stem_channels=8, num_stacks=1" in r.output
+    df = pd.read_parquet(tmp_path / "s.parquet")
+    assert df["hash"].tolist() == [sp.hash(sp.parse(a)) for a in df["arch"]]
+    assert (df["status"] == "ok").all()
+
+
+def test_list_names_the_hooks_and_the_spaces_with_networks():
+    from nas_core.networks import spaces_with_networks
+
+    r = runner.invoke(app, ["zerocost", "list", "--json"])
+    hooks = {p["name"]: p["needs_hook"] for p in json.loads(r.stdout)}
+    assert hooks["zen"] == "feature_map" and hooks["synflow"] is None
+    r = runner.invoke(app, ["zerocost", "list", "flops"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0 and "Network hooks: flops needs count_flops()" in text
+    assert f"Networks are built for spaces: {', '.join(spaces_with_networks())}" in text
+    r = runner.invoke(app, ["zerocost", "list", "syn*"])
+    assert "synflow" in r.output and "Network hooks" not in r.output
+    r = runner.invoke(app, ["zerocost", "score", "--help"])
+    assert "networks exist for nb201" not in r.output and "nb101" in r.output

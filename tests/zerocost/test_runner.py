@@ -99,3 +99,41 @@ def test_output_guarantees_of_the_job_runner(tmp_path, monkeypatch):
     assert not out2.exists() and len(list(parts_dir(out2).glob("part-*.parquet"))) == 1
     monkeypatch.setattr(R, "score_chunk", real)
     assert len(_run(out2, archs)) == 4 and out2.exists()
+
+
+def test_parts_written_before_the_arch_column_still_resume(tmp_path):
+    """A run started before rows carried 'arch' (and before run.json named the space) resumes:
+    its finished rows are kept and get their canonical string."""
+    import json
+
+    out = tmp_path / "s.parquet"
+    archs = select_archs(SP, "4", seed=5)
+    first = _run(out, archs, max_chunks=1)
+    part = next(parts_dir(out).glob("part-*.parquet"))
+    pd.read_parquet(part).drop(columns=["arch"]).to_parquet(part, index=False)
+    settings = json.loads((parts_dir(out) / "run.json").read_text())
+    assert "space" not in settings and "network" not in settings  # as nb201 runs always wrote
+    final = _run(out, archs)
+    assert len(list(parts_dir(out).glob("part-*.parquet"))) == 2  # 1 kept + 1 new chunk
+    assert final["arch"].tolist() == [SP.to_str(SP.from_index(int(i))) for i in final["index"]]
+    kept = final.set_index("index").loc[first["index"], "build_seconds"]
+    assert kept.tolist() == first["build_seconds"].tolist()
+
+
+def test_an_open_space_scores_in_worker_processes(tmp_path):
+    """darts archs (open space, keyed by canonical string) scored by 2 worker processes give the
+    same values as in-process scoring, at a size option the workers must receive."""
+    from nas_core.networks import spaces_with_networks
+    from zerocost.runner import score_archs
+
+    if "darts" not in spaces_with_networks():
+        pytest.skip("no darts network builder registered")
+    sp = spaces.get("darts")
+    archs = select_archs(sp, "4", seed=0)
+    opts = {"space": "darts", "network": {"C": 4, "layers": 2}, "batch_size": 8, "chunk_size": 2}
+    a = score_archs(archs, ["params", "synflow"], tmp_path / "a.parquet", **opts)
+    b = score_archs(archs, ["params", "synflow"], tmp_path / "b.parquet", workers=2, **opts)
+    cols = ["arch", "params", "synflow"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    assert a["arch"].tolist() == [sp.to_str(x) for x in archs]
+    assert a["params"].iloc[0] < 20_000  # the small size reached the builder

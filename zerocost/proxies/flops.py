@@ -9,7 +9,13 @@ from nas_core.networks.protocol import require_hook
 from zerocost._registry import register
 
 
-@register("flops", needs_labels=False, data_independent=True, needs_grad=False)
+@register(
+    "flops",
+    needs_labels=False,
+    data_independent=True,
+    needs_grad=False,
+    needs_hook="count_flops",
+)
 def flops(ctx) -> float:
     """Ning et al. 2021 (NeurIPS), FLOPs baseline."""
     count = require_hook(ctx.net, "count_flops", "flops", "FLOPs for one input size")

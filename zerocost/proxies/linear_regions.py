@@ -83,7 +83,13 @@ def crops(x: torch.Tensor, n: int, size: int, g: torch.Generator) -> torch.Tenso
     return out.to(torch.float32).contiguous().unsqueeze(1)
 
 
-@register("linear_regions", needs_labels=False, data_independent=False, needs_grad=False)
+@register(
+    "linear_regions",
+    needs_labels=False,
+    data_independent=False,
+    needs_grad=False,
+    needs_hook="thin_cell",
+)
 def linear_regions(ctx) -> float:
     """Chen et al. 2021 (ICLR), TE-NAS linear regions (authors' protocol: one cell, 3x3 crops)."""
     make = require_hook(
@@ -96,7 +102,13 @@ def linear_regions(ctx) -> float:
     return float(len(np.unique(packed, axis=0)))
 
 
-@register("linear_regions_full", needs_labels=False, data_independent=True, needs_grad=False)
+@register(
+    "linear_regions_full",
+    needs_labels=False,
+    data_independent=True,
+    needs_grad=False,
+    needs_hook="thin",
+)
 def linear_regions_full(ctx) -> float:
     """Chen et al. 2021 (ICLR), linear regions of the whole network at C=1, N=1 (saturates)."""
     make_thin = require_hook(

@@ -19,7 +19,13 @@ from nas_core.networks.protocol import require_hook
 from zerocost._registry import register
 
 
-@register("zen", needs_labels=False, data_independent=True, needs_grad=False)
+@register(
+    "zen",
+    needs_labels=False,
+    data_independent=True,
+    needs_grad=False,
+    needs_hook="feature_map",
+)
 def zen(ctx) -> float:
     """Lin et al. 2021 (ICCV), Zen-NAS."""
     require_hook(ctx.net, "feature_map", "zen", "the map before global pooling")
