@@ -316,7 +316,10 @@ def read_archive(path: str | Path) -> dict[str, dict[int, Record]]:
     try:
         z = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise DataFormatError(f"{path}: not a zip archive ({e}). {WHERE}") from None
+        raise DataFormatError(
+            f"{path}: not a zip archive ({e}); expected NASLib's "
+            "naslib/data/zc_benchmarks/all_benchmarks_zen.zip"
+        ) from None
     except OSError as e:
         raise MissingFileError(f"cannot read {path}: {e.strerror or e}") from None
     out: dict[str, dict[int, Record]] = {}
@@ -328,7 +331,13 @@ def read_archive(path: str | Path) -> dict[str, dict[int, Record]]:
             cells: dict[int, Record] = {}
             for _start, info in members:
                 name = info.filename
-                for rec in parse_member(name, _read(path, z, info), space, memo):
+                try:
+                    recs = parse_member(name, _read(path, z, info), space, memo)
+                except DataFormatError as e:
+                    if str(e).startswith(str(path)):
+                        raise
+                    raise DataFormatError(f"{path}: {e}") from None
+                for rec in recs:
                     i = rec[0]
                     seen = cells.get(i)
                     if seen is not None and not _same(seen, rec):

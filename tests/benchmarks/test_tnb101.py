@@ -131,8 +131,23 @@ def test_same_cell_twice_with_the_same_values_is_accepted(tmp_path: Path) -> Non
 def test_damaged_member_names_member_and_problem(
     tmp_path: Path, task: str, start: int, edit: Any, match: str
 ) -> None:
-    msg = _error(_zip(tmp_path / "bad.zip", _edited(task, start, edit)))
-    assert f"{PREFIX}{task}--{start}.json" in msg and match in msg
+    path = _zip(tmp_path / "bad.zip", _edited(task, start, edit))
+    msg = _error(path)
+    assert msg.startswith(f"{path}: member {PREFIX}{task}--{start}.json: ") and match in msg
+
+
+def test_cli_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from naslab.cli import app
+
+    path = _zip(
+        tmp_path / "bad.zip", _edited("jigsaw", 2000, lambda r: json.dumps(r).encode()[:-9])
+    )
+    r = CliRunner().invoke(app, ["bench", "info", "tnb101-micro", "--path", str(path)])
+    assert r.exit_code == 2
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "jigsaw--2000.json" in lines[0]
 
 
 def test_duplicate_cell_with_different_values(tmp_path: Path) -> None:
