@@ -149,7 +149,8 @@ def score(
     sp = spaces.get(space)  # unknown name -> suggestion
     size = check_network(sp, parse_options(None, option))  # no builder -> the spaces with one
     names = parse_names(proxies)
-    chosen = unique_archs(sp, select_archs(sp, archs, seed))
+    given = select_archs(sp, archs, seed)
+    chosen = unique_archs(sp, given)  # two spellings of one architecture: scored once
     from zerocost.scoring import get_batch
 
     get_batch(data, batch_size, seed, sp.name)  # bad data or image size: one line, first
@@ -204,6 +205,7 @@ def score(
         "space": sp.name,
         "network": {**network_options(sp), **size},
         "archs": len(table),
+        "duplicates_merged": len(given) - len(chosen),
         "proxies": names,
         "not_ok": int(len(bad)),
         "seconds_per_arch": {n: float(table[f"{n}_seconds"].mean()) for n in names},
@@ -218,6 +220,12 @@ def score(
         highlight=False,
         soft_wrap=True,
     )
+    if summary["duplicates_merged"]:
+        console.print(
+            f"{summary['duplicates_merged']} of the {len(given)} architectures given spelled "
+            "one already listed: scored once",
+            highlight=False,
+        )
     if len(bad):
         which = (
             f"index {int(bad['index'].iloc[0])}"

@@ -330,6 +330,7 @@ def test_score_on_an_open_space_with_a_real_builder(tmp_path):
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["space"] == "darts" and summary["archs"] == 3
+    assert summary["duplicates_merged"] == 1
     assert summary["network"] == {"C": 4, "layers": 2, "style": "naslib"}
     df = pd.read_parquet(tmp_path / "s.parquet")
     assert "index" not in df.columns

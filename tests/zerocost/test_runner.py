@@ -137,3 +137,15 @@ def test_an_open_space_scores_in_worker_processes(tmp_path):
     pd.testing.assert_frame_equal(a[cols], b[cols])
     assert a["arch"].tolist() == [sp.to_str(x) for x in archs]
     assert a["params"].iloc[0] < 20_000  # the small size reached the builder
+
+
+def test_nb201_size_options_reach_the_pooled_networks(tmp_path):
+    from nas_core.networks import build
+
+    archs = select_archs(SP, "3", seed=0)
+    table = _run(tmp_path / "s.parquet", archs, network={"C": 8, "N": 1})
+    by_index = table.set_index("index")["params"]
+    for a in archs:
+        assert by_index[SP.index(a)] == build(a, 10, C=8, N=1).count_params()
+    default = _run(tmp_path / "t.parquet", archs).set_index("index")["params"]
+    assert (default > by_index).all()
