@@ -24,6 +24,10 @@ _REGISTRY: Registry[Builder] = Registry("network builder")
 _NO_NETWORK: dict[str, str] = {
     "nbgraph": "NAS-Bench-Graph architectures are graph neural networks over node features, "
     "not image classifiers",
+    "tnb101-micro": "TransNAS-Bench-101 networks are task-specific encoder/decoders trained on "
+    "Taskonomy images, which naslab does not build",
+    "tnb101-macro": "TransNAS-Bench-101 networks are task-specific encoder/decoders trained on "
+    "Taskonomy images, which naslab does not build",
 }
 
 

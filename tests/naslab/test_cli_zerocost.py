@@ -72,6 +72,7 @@ def test_bad_input_is_one_clear_line(tmp_path):
     cases = [
         (["--proxies", "synflo"], "Did you mean 'synflow'"),
         (["--space", "nbgraph"], "spaces with one: "),
+        (["--space", "tnb101-micro"], "Taskonomy images, which naslab does not build"),
         (["--space", "nb201", "--option", "C=4", "--option", "M=2"], "valid: C=16, N=5"),
         (["--space", "nb201", "--option", "C"], "--option must look like KEY=VALUE"),
         (["--space", "darts", "--archs", "all"], "'darts' is open"),
