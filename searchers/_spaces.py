@@ -1,10 +1,13 @@
-"""What categorical searchers (REINFORCE, TPE, NSGA-II) take from a space: `space.choices()`.
+"""What categorical searchers (REINFORCE, TPE, NSGA-II) take from a space: its categorical view.
 
-They see an architecture as one categorical choice per position of `Arch.ops`, so they need each
-position's number of choices, which a space states itself (`SearchSpace.choices`). A space whose
-`choices()` is None is not such a product, and these searchers refuse it at construction with a
-clear error naming the searchers that do work on it (`searchers_for`), rather than spin proposing
-combinations the space does not hold. Predictor-guided searchers (`needs_index`) likewise refuse
+They see an architecture as one categorical choice per position of the space's view
+(`SearchSpace.choices`, `to_choices`, `from_choices`: `Arch.ops` for a product space such as
+nb201, 21 edge bits and 5 op choices for nb101). A space whose `choices()` is None has no view,
+and these searchers refuse it at construction with a clear error naming the searchers that do
+work on it (`searchers_for`). A view may hold combinations that are no member (nb101: ~26% of
+random vectors): a searcher redraws those (`try_choices`), at most `MAX_REDRAWS` times in a row,
+then takes a random member (`space.sample`) so that it never spins on a model that only proposes
+invalid combinations. Predictor-guided searchers (`needs_index`) likewise refuse
 an open space: predictors are fitted on space indices.
 """
 
@@ -38,13 +41,13 @@ def searchers_for(space: SearchSpace) -> list[str]:
 
 
 def choices(space: SearchSpace, searcher: str = "this searcher") -> tuple[int, ...]:
-    """Number of choices at each position of `Arch.ops`; InvalidInputError when the space states
-    it has none."""
+    """Number of choices at each position of the space's categorical view; InvalidInputError
+    when the space states it has none."""
     sizes = space.choices()
     if sizes is None:
         raise InvalidInputError(
-            f"searcher {searcher!r} needs a space that is a product of categorical choices, and "
-            f"space {space.name!r} is not one (its choices() is None); searchers that work on "
+            f"searcher {searcher!r} needs a space with a categorical view, and space "
+            f"{space.name!r} has none (its choices() is None); searchers that work on "
             f"it: {', '.join(searchers_for(space))}"
         )
     sizes = tuple(int(c) for c in sizes)
@@ -65,21 +68,30 @@ def require_finite(space: SearchSpace, searcher: str) -> None:
         )
 
 
-def try_choices(space: SearchSpace, ops: Sequence[int]) -> Arch | None:
+#: Invalid proposals a categorical searcher redraws in a row before it takes a random member.
+MAX_REDRAWS = 100
+
+
+def try_choices(space: SearchSpace, values: Sequence[int]) -> Arch | None:
     """`from_choices`, or None where the combination is not in the space (e.g. nbgraph's
     all-skip network): categorical searchers then draw again instead of failing the run."""
     try:
-        return from_choices(space, ops)
+        return from_choices(space, values)
     except InvalidArchError:
         return None
 
 
-def from_choices(space: SearchSpace, ops: Sequence[int]) -> Arch:
-    """The architecture with these per-position choices (parsed, so the space may canonicalise).
+def from_choices(space: SearchSpace, values: Sequence[int]) -> Arch:
+    """The architecture with these choices (`space.from_choices`: the space may canonicalise).
 
     Raises InvalidArchError when the combination is not a member of the space.
     """
-    arch = space.parse(tuple(int(o) for o in ops))
+    arch = space.from_choices(tuple(int(v) for v in values))
     if not isinstance(arch, Arch):  # a space must return its own Arch
-        raise InvalidArchError(f"space {space.name!r} did not return an Arch for {tuple(ops)}")
+        raise InvalidArchError(f"space {space.name!r} did not return an Arch for {tuple(values)}")
     return arch
+
+
+def to_choices(space: SearchSpace, arch: Arch) -> tuple[int, ...]:
+    """`arch` as the choice vector of the space's categorical view (`space.to_choices`)."""
+    return tuple(int(v) for v in space.to_choices(arch))

@@ -1,12 +1,16 @@
 """NSGA-II (Deb et al., IEEE TEVC 2002) through pymoo's ask-and-tell interface.
 
-Each position of `Arch.ops` is an integer variable in 0..choices-1 (see `searchers._spaces`);
+Each position of the space's categorical view is an integer variable in 0..choices-1 (see
+`searchers._spaces`: `Arch.ops` on a product space, edge bits and op choices on nb101);
 offspring come from pymoo's simulated binary crossover and polynomial mutation with rounding
 repair, the standard pymoo recipe for integer variables, and duplicates are eliminated. `tell`
 takes an (n, k) array of objectives to MAXIMISE (pymoo minimises, so they are negated inside).
-The population default (20) suits budgets of a few hundred queries. `result()` returns the
-Pareto front of everything told so far. The Pareto helpers the study uses for every searcher
-(`pareto_mask`, `hypervolume`) live in `nas_core.metrics` and are importable from here too.
+An individual that is no member of the space (an nb101 vector with too many edges) gets the
+worst objectives without a query; while a generation has no member left to hand out, random
+members are asked instead (they enter the archive, not the population). The population default
+(20) suits budgets of a few hundred queries. `result()` returns the Pareto front of everything
+told so far. The Pareto helpers the study uses for every searcher (`pareto_mask`, `hypervolume`)
+live in `nas_core.metrics` and are importable from here too.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ __all__ = ["NSGA2", "hypervolume", "pareto_mask"]
     },
 )
 class NSGA2(Searcher):
-    needs_choices = True  # one categorical variable per position of Arch.ops
+    needs_choices = True  # one categorical variable per position of the categorical view
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class NSGA2(Searcher):
         self._told = 0
         self._archive_archs: list[Arch] = []
         self._archive_values: list[np.ndarray] = []
+        self.invalid = 0  # individuals outside the space (worst objectives, no query)
 
     def _new_generation(self) -> None:
         self._pop = self.algorithm.ask()
@@ -115,6 +120,7 @@ class NSGA2(Searcher):
                 if arch is None:  # outside the space: worst possible objectives, no query
                     self._F[self._next] = 1e12
                     self._told += 1
+                    self.invalid += 1
                 else:
                     self._slots.setdefault(arch, []).append(self._next)
                 self._next += 1

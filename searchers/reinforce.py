@@ -1,8 +1,11 @@
 """REINFORCE over independent per-position categorical distributions (Williams 1992), as run on
 NAS-Bench-201 by Dong & Yang (ICLR 2020) and NATS-Bench (Dong et al., TPAMI 2021).
 
-The policy holds one logit vector per position of `Arch.ops` (for nb201: one per edge over its 5
-ops). An architecture is sampled position by position; after its reward r is told, an exponential
+The policy holds one logit vector per position of the space's categorical view (for nb201: one
+per edge over its 5 ops; for nb101: one per edge bit and per interior vertex). A draw that is no
+member of the space is drawn again, at most `MAX_REDRAWS` times in a row; then a random member
+takes its place and is credited to the policy through its choice vector (`to_choices`), so a
+policy that drifts towards non-members is still told about members. An architecture is sampled position by position; after its reward r is told, an exponential
 moving average baseline b is updated first (momentum 0.9, bias-corrected as in their
 `ExponentialMovingAverage`) and the logits take one Adam step along (r - b) * grad log p(arch).
 Defaults: Adam learning rate 0.01 (NATS-Bench's `reinforce.py`; NAS-Bench-201's script used
@@ -18,7 +21,7 @@ import numpy as np
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError
 from nas_core.spaces.base import SearchSpace
-from searchers._spaces import choices, try_choices
+from searchers._spaces import MAX_REDRAWS, choices, to_choices, try_choices
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
@@ -34,7 +37,7 @@ from searchers.registry import Param, register_searcher
     },
 )
 class Reinforce(Searcher):
-    needs_choices = True  # one categorical variable per position of Arch.ops
+    needs_choices = True  # one categorical variable per position of the categorical view
 
     def __init__(
         self,
@@ -72,6 +75,8 @@ class Reinforce(Searcher):
         self._ema_den = 0.0
         self._probs: np.ndarray | None = None
         self._sampled: dict[Arch, list[np.ndarray]] = {}
+        self.invalid = 0  # draws outside the space
+        self.fallbacks = 0  # asks that gave up redrawing and took a random member
 
     @property
     def baseline(self) -> float:
@@ -95,9 +100,17 @@ class Reinforce(Searcher):
         out = []
         for row in self._draw(n):
             arch = try_choices(self.space, row)
+            tries = 1
             while arch is None:  # a combination outside the space: draw again from the policy
+                self.invalid += 1
+                if tries == MAX_REDRAWS:
+                    arch = self.space.sample(self.rng, 1)[0]
+                    row = np.asarray(to_choices(self.space, arch), dtype=np.int64)
+                    self.fallbacks += 1
+                    break
                 row = self._draw(1)[0]
                 arch = try_choices(self.space, row)
+                tries += 1
             self._sampled.setdefault(arch, []).append(row)
             out.append(arch)
         return out

@@ -10,8 +10,10 @@ interface of Optuna's TPE, not re-implemented. Two engines run the same sampler:
 - `engine="optuna"`: Optuna's `TPESampler`; the only engine where `n_ei_candidates` can change.
 
 `perf/bench_tpe_engines.py` measures both engines side by side on analognas (speed, and best
-found at several budgets over the same seeds). Each position of `Arch.ops` is one categorical
-parameter `x<i>` over its choices (see `searchers._spaces.choices`). The sampler is seeded from
+found at several budgets over the same seeds). Each position of the space's categorical view is
+one categorical parameter `x<i>` over its choices (`searchers._spaces`: `Arch.ops` on a product
+space, edge bits and op choices on nb101). A proposal that is no member is told as a failed trial
+and asked again, at most `MAX_REDRAWS` times in a row; then a random member takes its place. The sampler is seeded from
 this searcher's generator, so the same seed gives the same trajectory (with either engine, also
 across processes). `multivariate=True` models the positions jointly (as in BOHB).
 
@@ -34,7 +36,7 @@ import numpy as np
 from nas_core.arch import Arch
 from nas_core.errors import InvalidInputError, UnknownNameError
 from nas_core.spaces.base import SearchSpace
-from searchers._spaces import choices, try_choices
+from searchers._spaces import MAX_REDRAWS, choices, to_choices, try_choices
 from searchers.base import Searcher
 from searchers.registry import Param, register_searcher
 
@@ -135,7 +137,7 @@ class _RustunaStudy:
     },
 )  # fmt: skip
 class TPE(Searcher):
-    needs_choices = True  # one categorical variable per position of Arch.ops
+    needs_choices = True  # one categorical variable per position of the categorical view
 
     def __init__(
         self,
@@ -177,6 +179,8 @@ class TPE(Searcher):
         self._seen: dict[Arch, float | None] = {}  # canonical arch -> told value (None: pending)
         self.max_mutation_tries = max_mutation_tries
         self.replaced = 0
+        self.invalid = 0  # proposals outside the space (told as failed trials)
+        self.fallbacks = 0  # asks that gave up redrawing and took a random member
 
     @property
     def n_trials(self) -> int:
@@ -189,18 +193,29 @@ class TPE(Searcher):
         for _ in range(n):
             trial, ops = self.study.ask()
             arch = try_choices(self.space, ops)
+            tries = 1
             while arch is None:  # a combination outside the space: a failed trial, ask again
                 self.study.tell(trial, np.nan)
+                self.invalid += 1
+                if tries == MAX_REDRAWS:  # the model keeps proposing non-members: go random
+                    trial, arch = None, self.space.sample(self.rng, 1)[0]
+                    self.fallbacks += 1
+                    break
                 trial, ops = self.study.ask()
                 arch = try_choices(self.space, ops)
+                tries += 1
             key = canonical(arch)
             if key not in self._seen:
                 self._seen[key] = None
-                self._trials.setdefault(arch, []).append(trial)
+                if trial is None:  # enters the study when its value is told
+                    self._extra[arch] = self._extra.get(arch, 0) + 1
+                else:
+                    self._trials.setdefault(arch, []).append(trial)
                 out.append(arch)
                 continue
-            known = self._seen[key]
-            self.study.tell(trial, np.nan if known is None else known)
+            if trial is not None:
+                known = self._seen[key]
+                self.study.tell(trial, np.nan if known is None else known)
             new = arch
             for _ in range(self.max_mutation_tries):
                 new = self.space.mutate(new, self.rng)
@@ -229,4 +244,4 @@ class TPE(Searcher):
                 if not self._extra[a]:
                     del self._extra[a]
                 if np.isfinite(v):
-                    self.study.add(a.ops, v)
+                    self.study.add(to_choices(self.space, a), v)

@@ -6,8 +6,9 @@ architecture elsewhere, see `nas_core.networks`). Finite spaces number their mem
 (`index`/`from_index`); that number is the space's own and is what benchmarks use as their row
 key. An open space (`size` None: a space of 10^18 architectures has no usable index table) only
 needs what searchers and predictors use: parse/to_str, sample/mutate/neighbours, encodings
-computed from the architectures themselves, and `choices()` where it is a product of categorical
-choices. `tests/nas_core/test_space_conformance.py` checks every registered space against this.
+computed from the architectures themselves, and a categorical view (`choices`, `to_choices`,
+`from_choices`) where one exists. `tests/nas_core/test_space_conformance.py` checks every
+registered space against this.
 """
 
 from __future__ import annotations
@@ -148,13 +149,32 @@ class SearchSpace(ABC):
 
     # --- categorical view (for TPE, REINFORCE, NSGA-II) -----------------------------------------
     def choices(self) -> tuple[int, ...] | None:
-        """Number of choices at each position of `Arch.ops`, where the space is a product of
-        categorical choices: every member's `ops` has position i in 0..choices()[i]-1 and `parse`
-        accepts such a tuple (it may refuse some combinations, e.g. nbgraph's all-skip network,
-        and may canonicalise). None (the default) states that the space is not such a product
-        (ops of varying length, or values that are not choices): categorical searchers then refuse
-        it, and `derive_choices` can help an author find the answer for a product space."""
+        """Cardinalities of the space's categorical view: `to_choices(arch)[i]` lies in
+        0..choices()[i]-1, and `from_choices` reads any such vector, either as a member or with
+        an InvalidArchError (a view may hold combinations that are no member: nbgraph's all-skip
+        network, an nb101 cell with 10 edges). By default the view is `Arch.ops` itself, for a
+        space that is a product of choices (nb201, darts); a space whose ops are no such product
+        overrides all three (nb101: 21 edge bits and 5 op choices). None (the default) states
+        that the space has no categorical view: categorical searchers then refuse it, and
+        `derive_choices` can help an author find the answer for a product space."""
         return None
+
+    def to_choices(self, arch: Any) -> tuple[int, ...]:
+        """`arch` (any spelling `parse` reads) as one choice per position of the categorical view:
+        what a categorical searcher tells its model about an architecture it did not propose
+        itself. `from_choices(to_choices(a)) == parse(a)`. Default: the parsed `Arch.ops`."""
+        return tuple(self.parse(arch).ops)
+
+    def from_choices(self, values: Sequence[int]) -> Arch:
+        """The member with these choices (normal form: the space may canonicalise, so several
+        vectors can name one member). Raises InvalidArchError when the combination is not a
+        member. Default: `parse` of the tuple, for spaces whose view is `Arch.ops`."""
+        t = tuple(map(as_int, values))
+        if None in t:  # 2.9, NaN, a name: refused, never truncated
+            raise InvalidArchError(
+                f"space {self.name!r}: choices must be integers, got {short_repr(values)}"
+            )
+        return self.parse(t)
 
     # --- encodings ----------------------------------------------------------------------------
     def op_rows(self, archs: Any) -> np.ndarray:
@@ -190,8 +210,8 @@ class SearchSpace(ABC):
         return encoders[kind](self.op_rows(archs))
 
     def _encode_onehot(self, ops: np.ndarray) -> np.ndarray:
-        """One one-hot block per position, sized by `choices()` (override where that is not the
-        natural encoding or the space has no choices)."""
+        """One one-hot block per position, sized by `choices()`, for a space whose categorical
+        view is `Arch.ops` (override where that is not the natural encoding or not the view)."""
         sizes = self.choices()
         if sizes is None:
             raise InvalidInputError(

@@ -30,7 +30,7 @@ dict `{"normal": [...], "reduce": [...]}` of genotype pairs; and NAS-Bench-301's
 from __future__ import annotations
 
 import ast
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,15 @@ GRAPH_FEATS = 4 + NUM_OPS
 _PATH_OFFSETS = tuple(sum(NUM_OPS**j for j in range(1, L)) for L in range(1, NUM_NODES + 2))
 PATH_BLOCK = _PATH_OFFSETS[-1]  # 7 + 49 + 343 + 2401 = 2800
 PATH_FEATS = 4 * PATH_BLOCK
+#: Every chain of edge slots that can form a path (one slot per node, nodes increasing): 80. In
+#: an architecture it is a path when its first edge reads a cell input and each later edge reads
+#: the node the previous one enters.
+_PATH_CHAINS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(2 * k + p for k, p in zip(nodes, picks, strict=True))
+    for length in range(1, NUM_NODES + 1)
+    for nodes in combinations(range(NUM_NODES), length)
+    for picks in product((0, 1), repeat=length)
+)
 
 Cells = tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
 
@@ -509,18 +518,18 @@ class DartsSpace(SearchSpace):
         feature per op sequence of length 1..4 along a path from that input to an intermediate
         node (all of which reach the output): 4 x 2,800 = 11,200 features."""
         src, op = self._edges(ops)
-        out = np.zeros((len(ops), PATH_FEATS), dtype=np.float32)
-        for r in range(len(ops)):
-            for c in range(2):
-                reach: list[list[tuple[int, int, int]]] = [[] for _ in range(NUM_NODES)]
-                for e in range(EDGES_PER_CELL):
-                    s, o = int(src[r, c, e]), int(op[r, c, e])
-                    new = (
-                        [(s, 1, o)]
-                        if s < 2
-                        else [(a, L + 1, code * NUM_OPS + o) for a, L, code in reach[s - 2]]
-                    )
-                    reach[e // 2] += new
-                    for a, L, code in new:
-                        out[r, (2 * c + a) * PATH_BLOCK + _PATH_OFFSETS[L - 1] + code] = 1.0
+        n = len(ops)
+        out = np.zeros((n, PATH_FEATS), dtype=np.float32)
+        rows = np.arange(n)
+        for c in range(2):
+            s, o = src[:, c], op[:, c]
+            for chain in _PATH_CHAINS:  # vectorised over the batch: is this chain a path here?
+                first = chain[0]
+                ok = s[:, first] < 2
+                code = o[:, first]
+                for prev, e in zip(chain, chain[1:], strict=False):
+                    ok = ok & (s[:, e] == prev // 2 + 2)
+                    code = code * NUM_OPS + o[:, e]
+                col = (2 * c + s[:, first]) * PATH_BLOCK + _PATH_OFFSETS[len(chain) - 1] + code
+                out[rows[ok], col[ok]] = 1.0
         return out

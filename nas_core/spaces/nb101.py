@@ -18,9 +18,18 @@ fingerprint, the key of its dataset files), recomputed here from the published a
 
 Why open (`size` None). Numbering the 423,624 classes needs all of them enumerated and
 canonicalised: 2^21 matrices times 3^5 op lists, far too slow to build on import. The space
-therefore has no index table (benchmarks key it by `hash`), and searchers that fit predictors on
-indices refuse it. It is not a product of categorical choices either (most 0/1 matrices break the
-9-edge limit), so `choices()` is None and categorical searchers refuse it too.
+therefore has no index table (benchmarks key it by `hash`).
+
+Categorical view (`choices`, `to_choices`, `from_choices`; what TPE, REINFORCE and NSGA-II
+search). `Arch.ops` is no product of choices, so the view is the encoding NAS-Bench-101's own
+hyper-parameter-optimisation baselines use (`NASCifar10A` of its `nas_benchmarks` repository,
+also NASLib's and Syne Tune's): the 21 upper-triangle entries of the 7x7 matrix in row-major
+order (`np.triu_indices(7, 1)`), each 0/1, then the op of each of the 5 interior vertices, 0
+conv3x3-bn-relu, 1 conv1x1-bn-relu, 2 maxpool3x3 (NAS-Bench-101's op order). `from_choices`
+builds that (matrix, ops) spelling and parses it (prunes, canonicalises; no input->output path or
+more than 9 edges after pruning: InvalidArchError); about 74% of uniformly random vectors are cells
+(many of them small cells, so they name few distinct classes). `to_choices` gives the canonical
+padded cell's bits and ops (padding vertices, isolated, read as maxpool3x3).
 
 Spellings `parse` accepts: an `Arch`; the Suite-Zero / NASLib tuple (49 + 7 ints, or n*n + n for
 an n-vertex cell) or its string `"(0, 1, ...)"`; a pair `(matrix, ops)` with op names or ids; a
@@ -63,6 +72,11 @@ INTERIOR_OPS = (2, 3, 4)
 PAD_OP = 2
 MAX_VERTICES = 7
 MAX_EDGES = 9
+#: Interior op of each choice of the categorical view (NAS-Bench-101's op order).
+CHOICE_OPS = (4, 3, 2)
+_CHOICE_OF_OP = {o: c for c, o in enumerate(CHOICE_OPS)}
+NUM_EDGE_BITS = MAX_VERTICES * (MAX_VERTICES - 1) // 2  # 21
+CHOICES: tuple[int, ...] = (2,) * NUM_EDGE_BITS + (len(CHOICE_OPS),) * (MAX_VERTICES - 2)
 #: The number of unique cells reported by NAS-Bench-101 (not enumerated here).
 NUM_CELLS = 423_624
 KEY_LEN = MAX_VERTICES * MAX_VERTICES + MAX_VERTICES  # 56
@@ -81,6 +95,8 @@ _ALIASES = {
 }
 _STR_RE = re.compile(r"^\s*adj\s*=\s*([01|/ ]+?)\s*[, ]\s*ops\s*=\s*\[?([^\]]*)\]?\s*$")
 _IU7 = np.triu_indices(MAX_VERTICES, 1)
+_LOWER = tuple(i * MAX_VERTICES + j for i in range(MAX_VERTICES) for j in range(i + 1))
+_UPPER = tuple(int(i) * MAX_VERTICES + int(j) for i, j in zip(*_IU7, strict=True))
 
 # Path encoding (BANANAS): one feature per input->output path, identified by its sequence of
 # interior ops (ids 2..4 as digits 0..2), lengths 0..5, shortest first.
@@ -142,13 +158,29 @@ def _canonical_key(n: int, bits: bytes, ops: tuple[int, ...]) -> tuple[int, ...]
     return tuple(out.reshape(-1).tolist()) + tuple(labels)
 
 
+def _live(key: tuple[int, ...]) -> list[int]:
+    """The vertices of a canonical 56-tuple that are not padding (plain Python: a cell is tiny,
+    and NumPy's per-call cost would dominate)."""
+    return [
+        v
+        for v in range(MAX_VERTICES)
+        if v == 0
+        or v == MAX_VERTICES - 1
+        or any(key[v * MAX_VERTICES + w] or key[w * MAX_VERTICES + v] for w in range(MAX_VERTICES))
+    ]
+
+
+def _unpad_lists(key: tuple[int, ...]) -> tuple[list[list[int]], tuple[int, ...]]:
+    """(matrix rows, ops) of the pruned cell held in a canonical 56-tuple."""
+    live = _live(key)
+    rows = [[key[i * MAX_VERTICES + j] for j in live] for i in live]
+    return rows, tuple(key[49 + i] for i in live)
+
+
 def _unpad(key: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
     """(matrix, ops) of the pruned cell held in a canonical 56-tuple."""
-    m = np.array(key[:49], dtype=np.int64).reshape(MAX_VERTICES, MAX_VERTICES)
-    used = m.any(axis=0) | m.any(axis=1)
-    used[0] = used[-1] = True
-    live = np.flatnonzero(used)
-    return m[np.ix_(live, live)], tuple(key[49 + i] for i in live.tolist())
+    rows, ops = _unpad_lists(key)
+    return np.array(rows, dtype=np.int64).reshape(len(ops), len(ops)), ops
 
 
 def hash_module(matrix: np.ndarray, labels: Sequence[int]) -> str:
@@ -183,13 +215,13 @@ def hash_module(matrix: np.ndarray, labels: Sequence[int]) -> str:
 @lru_cache(maxsize=1 << 16)
 def _paths(key: tuple[int, ...]) -> tuple[int, ...]:
     """Path-encoding feature indices of a canonical cell."""
-    m, ops = _unpad(key)
+    m, ops = _unpad_lists(key)
     n = len(ops)
     found: set[int] = set()
 
     def walk(v: int, length: int, code: int) -> None:
         for w in range(v + 1, n):
-            if m[v, w]:
+            if m[v][w]:
                 if w == n - 1:
                     found.add(_PATH_OFFSETS[length] + code)
                 else:
@@ -268,10 +300,9 @@ class NB101Space(SearchSpace):
         fast path for `Arch`s and Suite-Zero keys: no validation beyond `_canonical_key`)."""
         if set(map(type, t)) != {int} or not set(t[:49]) <= {0, 1}:
             return False
-        m = np.array(t[:49], dtype=np.uint8).reshape(MAX_VERTICES, MAX_VERTICES)
         ops = t[49:]
         return (
-            not np.tril(m).any()
+            not any(t[k] for k in _LOWER)
             and ops[0] == INPUT
             and ops[-1] == OUTPUT
             and all(o in INTERIOR_OPS for o in ops[1:-1])
@@ -361,8 +392,8 @@ class NB101Space(SearchSpace):
         raise InvalidArchError(f"cannot read {short_repr(s)} as an nb101 cell: {self._forms()}")
 
     def to_str(self, arch: Arch) -> str:
-        m, ops = _unpad(self.parse(arch).ops)
-        rows = "|".join("".join(str(int(b)) for b in row) for row in m)
+        m, ops = _unpad_lists(self.parse(arch).ops)
+        rows = "|".join("".join(map(str, row)) for row in m)
         return f"adj={rows} ops={','.join(OPS[o] for o in ops)}"
 
     def spec(self, arch: Any) -> tuple[np.ndarray, list[str]]:
@@ -390,6 +421,32 @@ class NB101Space(SearchSpace):
 
     def canonical(self, arch: Arch) -> Arch:
         return self.parse(arch)
+
+    # --- categorical view -----------------------------------------------------------------------
+    def choices(self) -> tuple[int, ...]:
+        """21 edge bits (2 each) then 5 interior ops (3 each): see the module docstring."""
+        return CHOICES
+
+    def to_choices(self, arch: Any) -> tuple[int, ...]:
+        key = self.parse(arch).ops
+        bits = tuple(key[k] for k in _UPPER)
+        return bits + tuple(_CHOICE_OF_OP[o] for o in key[50:55])
+
+    def from_choices(self, values: Sequence[int]) -> Arch:
+        t = tuple(map(as_int, values)) if len(values) == len(CHOICES) else ()
+        if not t or None in t or not all(0 <= v < c for v, c in zip(t, CHOICES, strict=True)):
+            raise InvalidArchError(
+                f"nb101 choices are {NUM_EDGE_BITS} edge bits 0/1 (the upper triangle of the 7x7 "
+                f"matrix, row by row) then {MAX_VERTICES - 2} interior op choices 0..2 (0 "
+                f"conv3x3-bn-relu, 1 conv1x1-bn-relu, 2 maxpool3x3); got {short_repr(values)}"
+            )
+        m = np.zeros((MAX_VERTICES, MAX_VERTICES), dtype=np.uint8)
+        m[_IU7] = t[:NUM_EDGE_BITS]
+        ops = (INPUT, *(CHOICE_OPS[c] for c in t[NUM_EDGE_BITS:]), OUTPUT)
+        key = _canonical_key(MAX_VERTICES, m.tobytes(), ops)
+        if key is None:  # not a cell: _from_pair says why
+            return self._from_pair(m, list(ops), values)
+        return Arch(self.name, key)
 
     # --- search moves -------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> list[Arch]:

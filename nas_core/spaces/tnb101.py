@@ -21,7 +21,9 @@ to its one-shot graph and do not describe these keys. The index is the base-4 nu
 which halve the resolution (codes 3, 4) and 1 to 3 double the channels (codes 2, 4); counting those
 gives 210 + 750 + 2,296 = 3,256 skeletons. An `Arch` stores NASLib's tuple: the module codes padded
 with trailing zeros to length 6 (`(1, 2, 4, 2, 0, 0)` -> `64-1242-basic`). The index is the position
-in the lexicographic order of those tuples.
+in the lexicographic order of those tuples. Its categorical view (for TPE, REINFORCE, NSGA-II) is 6
+slots, each absent (0) or a code 1..4, the network being the present modules in order: `to_choices`
+is `Arch.ops`, and `from_choices` also reads a zero between modules as an absent slot.
 
 Neither space has isomorphism classes here: in a cell's first, strided block skip is a
 FactorizedReduce (a convolution), so the NB201 rule "skip passes its input through" does not hold.
@@ -492,11 +494,27 @@ class TNB101MacroSpace(_TableSpace):
                     out.setdefault(i, None)
         return [self._archs[i] for i in out]
 
-    # --- encodings ----------------------------------------------------------------------------
-    def choices(self) -> None:
-        """Not a product of choices: 3,256 of the 5^6 padded tuples are networks (lengths and
-        module counts are constrained), so categorical searchers refuse this space."""
-        return None
+    # --- categorical view and encodings --------------------------------------------------------
+    def choices(self) -> tuple[int, ...]:
+        """6 module slots, each absent (0) or a module code 1..4: the network is its present
+        modules in slot order. The view is no product (module counts are constrained); about
+        64% of the 5^6 vectors are networks, the rest `from_choices` refuses."""
+        return (NUM_MACRO_CODES,) * MACRO_LEN
+
+    def from_choices(self, values: Sequence[int]) -> Arch:
+        """The network of the present (non-zero) slots, in order; InvalidArchError when they
+        break the space's rules (4 to 6 modules, 1 to 4 downsampling, 1 to 3 doubling)."""
+        t = tuple(map(as_int, values)) if len(values) == MACRO_LEN else ()
+        if not t or None in t or not all(0 <= v < NUM_MACRO_CODES for v in t):
+            raise InvalidArchError(
+                f"{self.name} choices are {MACRO_LEN} slots, each 0 (absent) or a module code "
+                f"1..4 (1 basic, 2 double channels, 3 downsample, 4 both); got {short_repr(values)}"
+            )
+        codes = tuple(c for c in t if c)
+        why = macro_problem(codes)
+        if why is not None:
+            raise InvalidArchError(f"{self.name} choices {short_repr(values)}: {why}")
+        return self._archs[self._index_of[codes + (0,) * (MACRO_LEN - len(codes))]]
 
     def _encode_onehot(self, ops: np.ndarray) -> np.ndarray:
         """One block of 5 per position (0 = no module there)."""

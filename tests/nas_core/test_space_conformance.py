@@ -137,26 +137,33 @@ def test_unknown_encoding_names_the_valid_ones(space, sample):
         space.encode(sample[:2], "graph2vec")
 
 
-def test_choices_match_arch_ops(space, sample):
+def test_categorical_view_round_trips(space, sample):
+    """`choices`/`to_choices`/`from_choices`: what TPE, REINFORCE and NSGA-II search."""
     sizes = space.choices()
     if sizes is None:
-        return  # stated: not a product of categorical choices
+        return  # stated: no categorical view (categorical searchers refuse the space)
     assert all(isinstance(c, int) and c >= 1 for c in sizes)
     for a in sample + space.neighbours(sample[0]):
-        assert len(a.ops) == len(sizes)
-        assert all(0 <= o < c for o, c in zip(a.ops, sizes, strict=True))
-    # every combination of choices is either a member (parse may canonicalise) or refused
+        c = space.to_choices(a)
+        assert len(c) == len(sizes)
+        assert all(type(v) is int and 0 <= v < k for v, k in zip(c, sizes, strict=True))
+        assert space.from_choices(c) == a  # the member in normal form
+        assert space.to_choices(space.to_str(a)) == c  # any spelling, one view
+    # every vector of the view is either a member or refused with InvalidArchError
     rng = np.random.default_rng(2)
     valid = 0
     for _ in range(200):
-        ops = tuple(int(rng.integers(c)) for c in sizes)
+        values = tuple(int(rng.integers(k)) for k in sizes)
         try:
-            a = space.parse(ops)
+            a = space.from_choices(values)
         except InvalidArchError:
             continue
         valid += 1
         assert a.space == space.name and space.parse(a) == a
-    assert valid > 100  # a product space: most combinations exist
+        assert space.from_choices(space.to_choices(a)) == a
+    assert valid > 100  # most vectors are members, so searchers seldom redraw
+    with pytest.raises(InvalidArchError):
+        space.from_choices((*sizes[:-1], 10**6))  # a choice out of range
 
 
 def test_onehot_of_a_product_space_marks_each_choice(space, sample):
@@ -167,7 +174,7 @@ def test_onehot_of_a_product_space_marks_each_choice(space, sample):
     if x.shape[1] != sum(sizes):
         pytest.skip("this space's one-hot is not per choice")
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    ops = np.array([a.ops for a in sample])
+    ops = np.array([space.to_choices(a) for a in sample])
     assert (x.sum(axis=1) == len(sizes)).all()
     assert (x[np.arange(N)[:, None], offsets[None, :] + ops] == 1).all()
 

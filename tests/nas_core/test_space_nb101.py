@@ -190,8 +190,8 @@ def test_suite_zero_keys_collapse_to_nas_bench_101_cells():
     assert len(groups[trivial]) == 55
 
 
-def test_open_space_refuses_indices_and_categorical_view():
-    assert S.size is None and S.choices() is None
+def test_open_space_refuses_indices():
+    assert S.size is None
     with pytest.raises(InvalidArchError):
         S.all_archs()
     with pytest.raises(InvalidArchError, match="open"):
@@ -212,3 +212,55 @@ def test_canonical_form_ignores_any_relabelling_of_sampled_cells():
                 assert S.hash((pm, pops)) == S.hash(a)
                 checked += 1
     assert checked > 40
+
+
+def test_categorical_view_is_nas_bench_101s_hpo_encoding():
+    # NASCifar10A: 21 upper-triangle bits (np.triu_indices(7, 1) order), 5 ops, conv3x3 first
+    assert S.choices() == (2,) * 21 + (3,) * 5
+    chain = [0] * 21
+    chain[0] = chain[6] = chain[11] = 1  # 0->1, 1->2, 2->3 (row-major upper triangle)
+    chain[15] = chain[18] = chain[20] = 1  # 3->4, 4->5, 5->6
+    a = S.from_choices(chain + [0, 1, 2, 0, 0])
+    m, ops = S.spec(a)
+    assert ops == ["input", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3",
+                   "conv3x3-bn-relu", "conv3x3-bn-relu", "output"]  # fmt: skip
+    assert m.sum() == 6 and all(m[i, i + 1] for i in range(6))
+    assert S.to_choices(a) == tuple(chain) + (0, 1, 2, 0, 0)
+    # vertex 1 off every path is pruned: the view of the canonical cell pads it back
+    b = S.from_choices([0, 0, 0, 0, 0, 1] + [0] * 15 + [2, 2, 2, 2, 2])
+    assert S.spec(b)[1] == ["input", "output"]
+    assert S.from_choices(S.to_choices(b)) == b
+
+
+def test_categorical_view_round_trips_and_refuses_non_cells():
+    for a in S.sample(np.random.default_rng(3), 200):
+        c = S.to_choices(a)
+        assert len(c) == 26 and all(0 <= v < k for v, k in zip(c, S.choices(), strict=True))
+        assert S.from_choices(c) == a
+        assert S.from_choices(np.array(c)) == a
+    ten = [0] * 21
+    for i in (0, 1, 2, 3, 4, 10, 14, 17, 19, 20):  # 0->1..5 and 1..5->6: all on paths
+        ten[i] = 1
+    with pytest.raises(InvalidArchError, match="10 edges after pruning"):
+        S.from_choices(ten + [0] * 5)
+    ten[0] = 0  # vertex 1 is cut off from the input, pruning leaves 8 edges: a cell
+    assert S.spec(S.from_choices(ten + [0] * 5))[0].sum() == 8
+    with pytest.raises(InvalidArchError, match="no path"):
+        S.from_choices([0] * 26)
+    for bad in ([1] * 25, [2] + [0] * 25, [0] * 21 + [3] * 5, [0.5] * 26):
+        with pytest.raises(InvalidArchError, match="21 edge bits"):
+            S.from_choices(bad)
+
+
+def test_about_three_quarters_of_random_choice_vectors_are_cells():
+    """What categorical searchers draw: the redraw rate stays low (measured ~0.74)."""
+    rng = np.random.default_rng(0)
+    ok = 0
+    for _ in range(400):
+        v = [int(rng.integers(k)) for k in S.choices()]
+        try:
+            S.from_choices(v)
+            ok += 1
+        except InvalidArchError:
+            pass
+    assert 0.6 < ok / 400 < 0.9

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nas_core import Arch, InvalidArchError, UnknownNameError, spaces
+from nas_core import Arch, InvalidArchError, UnknownNameError
 from nas_core.spaces.tnb101 import (
     MACRO_SIZE,
     MICRO_EDGES,
@@ -27,20 +27,9 @@ from searchers._spaces import searchers_for
 from tests.conftest import shared_file
 from tests.fuzz.conftest import PARSER, naslab_only
 from tests.fuzz.strategies import ARCH_INPUT, ARRAYS, TEXT
-from tests.searchers.test_conformance import TestSearcherConformance  # noqa: F401
 
 MI = TNB101MicroSpace()
 MA = TNB101MacroSpace()
-
-
-@pytest.fixture(params=["tnb101-micro", "tnb101-macro"])
-def space(request):
-    """The searcher conformance suite (imported above) runs on these two spaces too: every
-    searcher either runs on each or refuses it at construction."""
-    try:
-        return spaces.get(request.param)
-    except UnknownNameError:
-        return TNB101MicroSpace() if request.param == "tnb101-micro" else TNB101MacroSpace()
 
 
 TASKS = {
@@ -189,12 +178,31 @@ def test_macro_neighbours_are_one_edit_and_connect_the_space():
     assert len(seen) == MACRO_SIZE  # a local search can reach every skeleton
 
 
-def test_macro_is_not_a_product_space():
-    assert MA.choices() is None
+def test_macro_categorical_view_is_six_slots_absent_or_a_module():
+    assert MA.choices() == (5,) * 6
     assert macro_problem((1, 2, 3, 4)) is None
-    # categorical searchers refuse it; the others run on it
-    assert {"reinforce", "tpe", "nsga2"}.isdisjoint(searchers_for(MA))
-    assert {"rs", "re", "ls"} <= set(searchers_for(MA))
+    for a in MA.all_archs():
+        assert MA.to_choices(a) == a.ops and MA.from_choices(a.ops) == a
+    # an absent slot anywhere drops out: the network is the present modules in order
+    assert MA.from_choices((0, 1, 0, 2, 3, 4)) == MA.parse("64-1234-basic")
+    valid = 0
+    for t in itertools.product(range(5), repeat=6):
+        try:
+            a = MA.from_choices(t)
+        except InvalidArchError as e:
+            assert "tnb101-macro choices" in str(e)
+            continue
+        valid += 1
+        assert a.ops[: sum(c > 0 for c in t)] == tuple(c for c in t if c)
+    assert valid == 9946  # 64% of the 5^6 vectors; each of the 3,256 networks is reached
+    with pytest.raises(InvalidArchError, match="0 downsampling"):
+        MA.from_choices((1, 1, 1, 2, 0, 0))
+    with pytest.raises(InvalidArchError, match="3 modules"):
+        MA.from_choices((0, 0, 0, 2, 3, 4))
+    for bad in ((1, 2, 3, 4), (5, 1, 1, 1, 1, 1), (1.5, 2, 3, 4, 0, 0)):
+        with pytest.raises(InvalidArchError, match="6 slots"):
+            MA.from_choices(bad)
+    assert {"reinforce", "tpe", "nsga2", "rs", "re", "ls"} <= set(searchers_for(MA))
     assert {"reinforce", "tpe", "nsga2"} <= set(searchers_for(MI))
 
 

@@ -1,5 +1,5 @@
-"""Spaces every searcher is tested on: the registered ones (nbgraph is skipped with a reason when
-it cannot be built) and an open product space of 4^30 members with no index table."""
+"""Spaces every searcher is tested on: every registered space (nbgraph is skipped with a reason
+when it cannot be built) and an open product space of 4^30 members with no index table."""
 
 from __future__ import annotations
 
@@ -19,6 +19,6 @@ def get_space(name: str):
         pytest.skip(f"space {name!r} not available: {type(e).__name__}: {e}")
 
 
-@pytest.fixture(params=["nb201", "nbgraph", "test-open"])
+@pytest.fixture(params=[*spaces.names(), "test-open"])
 def space(request):
     return get_space(request.param)
