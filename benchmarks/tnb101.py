@@ -36,11 +36,9 @@ from __future__ import annotations
 import json
 import math
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +53,9 @@ from nas_core.errors import (
     check_name,
 )
 from nas_core.provenance import Provenance
+
+if TYPE_CHECKING:  # zipfile is imported only to convert: a warm load does not pay for it
+    import zipfile
 
 VERSION = 1
 SPACE = "tnb101-micro"
@@ -293,6 +294,9 @@ def _members(path: Path, z: zipfile.ZipFile) -> dict[str, list[tuple[int, zipfil
 
 def _read(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A member's bytes, read no further than MAX_MEMBER_BYTES whatever its header says."""
+    import zipfile
+    import zlib
+
     try:
         with z.open(info) as f:
             data = f.read(MAX_MEMBER_BYTES + 1)
@@ -311,6 +315,8 @@ def _read(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 def read_archive(path: str | Path) -> dict[str, dict[int, Record]]:
     """task -> {space index: record} for every task, checked complete (all 4,096 cells) and
     consistent (a cell listed twice carries the same values; one idx per cell across tasks)."""
+    import zipfile
+
     path = Path(path)
     space = spaces.get(SPACE)
     try:
