@@ -52,10 +52,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import itertools
 import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -105,13 +104,6 @@ PATH_FEATS = _PATH_OFFSETS[-1]  # 1 + 3 + 9 + 27 + 81 + 243 = 364
 GRAPH_FEATS = len(OPS)
 
 
-@cache
-def _perms(n: int) -> np.ndarray:
-    """Every relabelling of an n-vertex cell that keeps the input first and the output last."""
-    inner = list(itertools.permutations(range(1, n - 1))) or [()]
-    return np.array([(0, *p, n - 1) for p in inner], dtype=np.int64).reshape(len(inner), n)
-
-
 def _prune(m: np.ndarray, ops: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]] | None:
     """NAS-Bench-101's pruning: keep the vertices on an input->output path; None if none."""
     n = len(ops)
@@ -130,32 +122,77 @@ def _prune(m: np.ndarray, ops: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, 
     return m[np.ix_(keep, keep)], tuple(ops[i] for i in keep)
 
 
-@lru_cache(maxsize=1 << 16)
+_KEYS: dict[tuple[int, bytes, tuple[int, ...]], tuple[int, ...] | None] = {}
+_KEYS_MAX = 1 << 17
+
+
 def _canonical_key(n: int, bits: bytes, ops: tuple[int, ...]) -> tuple[int, ...] | None:
     """Suite-Zero 56-tuple of the class of the (unpruned, upper-triangular) n-vertex spelling, or
-    None when it is not a cell (no input->output path, or more than 9 edges after pruning)."""
-    m = np.frombuffer(bits, dtype=np.uint8).reshape(n, n)
-    pruned = _prune(m, ops)
-    if pruned is None:
+    None when it is not a cell (no input->output path, or more than 9 edges after pruning).
+
+    Cached by spelling; a result is also cached as its own spelling, so parsing an `Arch` this
+    space made (every `to_str`, `spec`, encoding does) costs a dict look-up, not a search over
+    relabellings."""
+    spelling = (n, bits, ops)
+    try:
+        return _KEYS[spelling]
+    except KeyError:
+        pass
+    key = _search_canonical_key(n, bits, ops)
+    if len(_KEYS) >= _KEYS_MAX:  # bounded: start again rather than grow without limit
+        _KEYS.clear()
+    _KEYS[spelling] = key
+    if key is not None:
+        _KEYS[(MAX_VERTICES, bytes(key[:49]), key[49:])] = key
+    return key
+
+
+def _search_canonical_key(n: int, bits: bytes, ops: tuple[int, ...]) -> tuple[int, ...] | None:
+    """`_canonical_key` without the cache, in plain Python (a cell has at most 7 vertices, and
+    NumPy's per-call cost would dominate): prune, then try every relabelling that keeps the
+    matrix upper triangular (the topological orders of the interior vertices, generated
+    directly rather than filtered from all permutations) and keep the largest key."""
+    adj = [[bits[i * n + j] for j in range(n)] for i in range(n)]
+    fwd, bwd = {0}, {n - 1}
+    for v in range(1, n):
+        if any(adj[u][v] for u in fwd):
+            fwd.add(v)
+    if n - 1 not in fwd:
         return None
-    m, ops = pruned
-    if int(m.sum()) > MAX_EDGES:
+    for v in range(n - 2, -1, -1):
+        if any(adj[v][w] for w in bwd):
+            bwd.add(v)
+    keep = sorted(fwd & bwd)
+    k = len(keep)
+    m = [[adj[i][j] for j in keep] for i in keep]
+    ops = tuple(ops[i] for i in keep)
+    if sum(map(sum, m)) > MAX_EDGES:
         return None
-    k = len(ops)
-    p = _perms(k)
-    a = m[p[:, :, None], p[:, None, :]]
-    ok = ~np.tril(a).any(axis=(1, 2))
-    a, p = a[ok], p[ok]
-    iu = np.triu_indices(k, 1)
-    keys = np.concatenate([a[:, iu[0], iu[1]], np.asarray(ops, dtype=np.int64)[p]], axis=1)
-    best = int(np.lexsort(keys.T[::-1])[-1])
-    out = np.zeros((MAX_VERTICES, MAX_VERTICES), dtype=np.int64)
-    live = list(range(k - 1)) + [MAX_VERTICES - 1]  # padding goes before the output
-    out[np.ix_(live, live)] = a[best]
+    preds = [{u for u in range(k) if m[u][v]} for v in range(k)]
+    pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    best: tuple[int, ...] | None = None
+    best_order: list[int] = []
+    stack: list[tuple[list[int], frozenset[int]]] = [([0], frozenset(range(1, k - 1)))]
+    while stack:
+        order, rest = stack.pop()
+        if rest:
+            placed = set(order)
+            for v in rest:
+                if preds[v] <= placed:
+                    stack.append(([*order, v], rest - {v}))
+            continue
+        order = [*order, k - 1]
+        key = tuple(m[order[i]][order[j]] for i, j in pairs) + tuple(ops[v] for v in order)
+        if best is None or key > best:
+            best, best_order = key, order
+    live = [*range(k - 1), MAX_VERTICES - 1]  # padding goes before the output
+    out = [0] * (MAX_VERTICES * MAX_VERTICES)
     labels = [PAD_OP] * MAX_VERTICES
-    for pos, i in zip(live, p[best].tolist(), strict=True):
-        labels[pos] = ops[i]
-    return tuple(out.reshape(-1).tolist()) + tuple(labels)
+    for i, (li, vi) in enumerate(zip(live, best_order, strict=True)):
+        labels[li] = ops[vi]
+        for lj, vj in zip(live[i + 1 :], best_order[i + 1 :], strict=True):
+            out[li * MAX_VERTICES + lj] = m[vi][vj]
+    return tuple(out) + tuple(labels)
 
 
 def _live(key: tuple[int, ...]) -> list[int]:

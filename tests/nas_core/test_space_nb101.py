@@ -264,3 +264,54 @@ def test_about_three_quarters_of_random_choice_vectors_are_cells():
         except InvalidArchError:
             pass
     assert 0.6 < ok / 400 < 0.9
+
+
+def _brute_force_key(n: int, m: np.ndarray, ops: tuple[int, ...]) -> tuple[int, ...] | None:
+    """NAS-Bench-101's definition, spelled out: prune, then over ALL relabellings of the interior
+    vertices keep the upper-triangular one with the largest (bits, ops); pad before the output."""
+    fwd, bwd = {0}, {n - 1}
+    for v in range(1, n):
+        if any(m[u, v] for u in fwd):
+            fwd.add(v)
+    for v in range(n - 2, -1, -1):
+        if any(m[v, w] for w in bwd):
+            bwd.add(v)
+    if n - 1 not in fwd:
+        return None
+    keep = sorted(fwd & bwd)
+    m, ops, k = m[np.ix_(keep, keep)], [ops[i] for i in keep], len(keep)
+    if m.sum() > 9:
+        return None
+    best = None
+    for perm in itertools.permutations(range(1, k - 1)):
+        p = [0, *perm, k - 1]
+        a = m[np.ix_(p, p)]
+        if np.tril(a).any():
+            continue
+        key = (tuple(a[np.triu_indices(k, 1)].tolist()), tuple(ops[i] for i in p))
+        if best is None or key > best[0]:
+            best = (key, a)
+    (_, labels), a = best
+    live = [*range(k - 1), 6]
+    out = np.zeros((7, 7), dtype=int)
+    out[np.ix_(live, live)] = a
+    pad = [2] * 7
+    for pos, lab in zip(live, labels, strict=True):
+        pad[pos] = lab
+    return tuple(out.reshape(-1).tolist()) + tuple(pad)
+
+
+def test_canonical_search_equals_brute_force_over_all_relabellings():
+    from nas_core.spaces.nb101 import _search_canonical_key
+
+    rng = np.random.default_rng(11)
+    cells = 0
+    for _ in range(600):
+        n = int(rng.integers(2, 8))
+        m = np.zeros((n, n), dtype=np.uint8)
+        m[np.triu_indices(n, 1)] = rng.integers(0, 2, n * (n - 1) // 2)
+        ops = (0, *(int(o) for o in rng.integers(2, 5, n - 2)), 1)
+        want = _brute_force_key(n, m, ops)
+        assert _search_canonical_key(n, m.tobytes(), ops) == want
+        cells += want is not None
+    assert cells > 300  # most random spellings are cells, the rest are refused alike
