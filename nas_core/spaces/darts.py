@@ -182,6 +182,13 @@ class DartsSpace(SearchSpace):
                 raise InvalidArchError(
                     f"architecture of space {obj.space!r} given to space {self.name!r}"
                 )
+            t = obj.ops
+            if (  # the common case, an Arch this space made: checked without conversions
+                type(t) is tuple
+                and len(t) == len(CHOICES)
+                and all(type(v) is int and 0 <= v < c for v, c in zip(t, CHOICES, strict=True))
+            ):
+                return obj
             return self._from_choices(obj.ops, obj)
         if isinstance(obj, str):
             return self._parse_str(obj.strip())
