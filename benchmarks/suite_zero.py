@@ -48,6 +48,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,8 @@ from nas_core import spaces
 from nas_core.errors import DataFormatError, InvalidArchError, MissingFileError, check_name
 from nas_core.provenance import Provenance
 
-#: 3: the NB101, NB301 and TransNAS-Bench-101 files; per-row extras in meta.json
-VERSION = 3
+#: 3: the NB101, NB301 and TransNAS-Bench-101 files, per-row extras in meta.json; 4: "differing"
+VERSION = 4
 #: Space of each file as NASLib names it (what `bench info` and errors list).
 FILES = {
     "zc_nasbench201.json": "nb201",
@@ -350,6 +351,7 @@ def convert(path: Path, space: str | None = None) -> TableStore:
     n = len(keys)
     cols: dict[ColumnKey, np.ndarray] = {}
     left_out: dict[str, list[str]] = {}
+    differing: dict[str, dict[str, int]] = {}  # task -> metric -> cells whose spellings disagree
     spellings = np.zeros(n, dtype=np.int64)
     for task, per_row in grouped.items():
         if not per_row:  # a task without archs would only add all-NaN columns
@@ -367,6 +369,9 @@ def convert(path: Path, space: str | None = None) -> TableStore:
                 pairs = [rec.get(name, (math.nan, math.nan)) for rec in recs]
                 score[position[row]] = _mean([p[0] for p in pairs])
                 time[position[row]] = _mean([p[1] for p in pairs])
+                if len({repr(p[0]) for p in pairs}) > 1:  # spellings disagree (NaN == NaN here)
+                    differ = differing.setdefault(task, {})
+                    differ[name] = differ.get(name, 0) + 1
             held = ~np.isnan(score)
             if name != "val_accuracy" and held.any() and (score[held] == FAILED).all():
                 left_out.setdefault(task, []).append(name)
@@ -386,7 +391,12 @@ def convert(path: Path, space: str | None = None) -> TableStore:
         extras["naslib_idx"] = [naslib_idx.get(r, -1) for r in order]
     if (spellings > 1).any():
         extras["spellings"] = spellings.tolist()
-    meta: dict[str, Any] = {"source": str(path), "left_out": left_out, ROW_EXTRAS: extras}
+    meta: dict[str, Any] = {
+        "source": str(path),
+        "left_out": left_out,
+        "differing": differing,
+        ROW_EXTRAS: extras,
+    }
     if open_space:
         return keyed_store(space_name, keys, cols, None, meta, source=str(path))
     index = np.array([keys[r] for r in order], dtype=np.int64)
@@ -591,6 +601,17 @@ def _task_infos(store: TableStore, file: str) -> dict[str, dict[str, MetricInfo]
             }
         if m not in out[d]:
             out[d][m] = _unknown_info(m, file)
+    multi = sum(n > 1 for n in (store.meta.get(ROW_EXTRAS) or {}).get("spellings", []))
+    for d, per_metric in (store.meta.get("differing") or {}).items():
+        for m, n in per_metric.items():
+            if m in out.get(d, {}):
+                info = out[d][m]
+                out[d][m] = replace(
+                    info,
+                    description=f"{info.description}; a cell spelled by several keys of the "
+                    f"file holds the mean of their values ({n} of the {multi} such cells hold "
+                    "different values)",
+                )
     return out
 
 

@@ -300,6 +300,16 @@ def test_nb101_spellings_are_one_row_with_the_mean() -> None:
     assert info.provenance.kind == "measured" and "ONE training run" in info.description
     assert "mean over the file's spellings" in info.provenance.detail
     assert "108 epochs" in info.description and "Ying" in bench.citation
+    # how many of the 48 cells spelled more than once disagree, per metric, from the data
+    differ = {
+        m: sum(len({recs[k][m] for k in ks}) > 1 for ks in multi.values())
+        for m in ("val_accuracy", "params", "synflow")
+    }
+    assert differ["params"] < differ["val_accuracy"] < differ["synflow"] == 48
+    for m, n in differ.items():
+        assert f"({n} of the 48 such cells hold different values)" in (
+            bench.metric_info(m).description
+        )
 
 
 def test_nb301_accuracy_is_the_surrogate_prediction() -> None:
