@@ -1,6 +1,7 @@
-"""Every predictor on the open spaces (nb101, darts and the 4^30-member test space): no index
-table, so they fit on the architectures' encodings; any spelling the space parses works, and the
-models that store their training set save it as architecture strings."""
+"""Every predictor on the new spaces: the open ones (nb101, darts and the 4^30-member test space)
+have no index table, so models fit on the architectures' encodings; any spelling the space parses
+works, and the models that store their training set save it as architecture strings. The finite
+TransNAS-Bench-101 spaces (tnb101-micro, tnb101-macro) run through the same contract."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def target(space, archs):
     return x @ w
 
 
-@pytest.fixture(scope="module", params=[*OPEN, "test-open"])
+@pytest.fixture(scope="module", params=[*OPEN, "test-open", "tnb101-micro", "tnb101-macro"])
 def sample(request):
     space = get_space(request.param)
     archs = space.sample(np.random.default_rng(0), 60)
