@@ -18,7 +18,8 @@ weights seeded per key as `naslab zerocost score` seeds them, float32 channels-l
 of real CIFAR-10 training images (`--data`, drawn with `--seed`), against the stored scores: per
 proxy, Spearman of ours vs stored per key, and of each with the stored `val_accuracy`. `--archs N`
 below the number of keys scores a random subset (drawn with `--seed`). Rows are appended to
-`--out` as they are scored, and a rerun with the same `--out` resumes.
+`--out` as they are scored, and a rerun with the same `--out` resumes (`--report-only`: the
+table for the keys already there).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def proxies(args: argparse.Namespace) -> None:
     )
     all_keys = list(zc)
     for i, k in enumerate(keys):
-        if k in seen:
+        if k in seen or args.report_only:
             continue
         t0 = time.perf_counter()
         arch = sp.parse(ast.literal_eval(k))
@@ -159,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="nb101_proxies.csv")
+    ap.add_argument(
+        "--report-only", action="store_true", help="score nothing; report the keys in --out"
+    )
     args = ap.parse_args(argv)
     counts(args.json)
     if args.archs > 0:

@@ -46,6 +46,7 @@ spellings, and 3 of its 292 cells appear with different stored `params` under tw
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -64,6 +65,15 @@ MAXPOOL, CONV1, CONV3 = 2, 3, 4
 _KERNEL = {CONV1: 1, CONV3: 3}
 #: NAS-Bench-101's label of each op in its enumeration (its config's `available_ops` order)
 _NB101_LABEL = {CONV3: 0, CONV1: 1, MAXPOOL: 2}
+_OP_NAMES = {
+    "input": 0,
+    "output": 1,
+    "maxpool3x3": MAXPOOL,
+    "maxpool": MAXPOOL,
+    "max_pool_3x3": MAXPOOL,
+    "conv1x1": CONV1,
+    "conv3x3": CONV3,
+}
 
 Cell = tuple[np.ndarray, tuple[int, ...]]
 
@@ -109,8 +119,6 @@ def cell(arch: Any) -> Cell:
     An `Arch` gives NAS-Bench-101's own spelling of the cell (`nb101_spelling`); another spelling
     is validated as an nb101 cell and kept in its own vertex order, pruned in place (as
     NAS-Bench-101's `ModelSpec` prunes)."""
-    from nas_core.spaces.nb101 import NB101Space, _prune
-
     sp = _space()
     if isinstance(arch, Arch):
         if arch.space != "nb101":
@@ -118,28 +126,49 @@ def cell(arch: Any) -> Cell:
                 f"the NAS-Bench-101 network builder takes nb101 architectures, got one of space "
                 f"{arch.space!r}; valid: 'nb101'"
             )
-        m, ops = _nb101_spelling(sp.parse(arch).ops)
+        m, ops = _nb101_spelling(sp.parse(arch))
         return np.array(m, dtype=np.int64), ops
     sp.parse(arch)  # one clear InvalidArchError for anything that is not a cell
     raw = _raw_spelling(arch)
     if raw is None:  # a form without its own vertex order (e.g. the 'adj=... ops=...' string)
         return cell(sp.parse(arch))
     m = np.asarray(raw[0], dtype=np.int64)
-    ops = tuple(NB101Space._op_id(o) for o in raw[1])
-    pruned = _prune(m, ops)
-    assert pruned is not None  # parse accepted it
-    return np.asarray(pruned[0], dtype=np.int64), tuple(pruned[1])
+    return _prune(m, tuple(_op_id(o) for o in raw[1]))
+
+
+def _op_id(op: Any) -> int:
+    """Op id of an op the space has already accepted (an id or a name, short names included)."""
+    if isinstance(op, (int, np.integer)):
+        return int(op)
+    name = str(op).strip().strip("'\"").lower()
+    return _OP_NAMES.get(name, _OP_NAMES.get(name.split("-")[0], -1))
+
+
+def _prune(m: np.ndarray, ops: tuple[int, ...]) -> Cell:
+    """NAS-Bench-101's `ModelSpec` pruning, in place: drop the vertices not on an input->output
+    path, keeping the others' order."""
+    n = len(ops)
+    fwd, bwd = {0}, {n - 1}
+    for v in range(1, n):
+        if any(m[u, v] for u in fwd):
+            fwd.add(v)
+    for v in range(n - 2, -1, -1):
+        if any(m[v, w] for w in bwd):
+            bwd.add(v)
+    keep = sorted(fwd & bwd)
+    return m[np.ix_(keep, keep)], tuple(ops[i] for i in keep)
 
 
 @lru_cache(maxsize=1 << 14)
-def _nb101_spelling(key: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
-    from nas_core.spaces.nb101 import _perms, _unpad
-
-    m, ops = _unpad(key)
+def _nb101_spelling(arch: Arch) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+    m, names = _space().spec(arch)
+    m = np.asarray(m, dtype=np.int64)
+    ops = tuple(_op_id(o) for o in names)
     k = len(ops)
-    p = _perms(k)
+    inner = [(0, *p, k - 1) for p in itertools.permutations(range(1, k - 1))]
+    p = np.array(inner, dtype=np.int64).reshape(len(inner), k)
     a = m[p[:, :, None], p[:, None, :]]
-    ok = ~np.tril(a).any(axis=(1, 2))
+    ok = ~np.tril(a).any(axis=(1, 2))  # relabellings that keep edges going forward
     iu = np.triu_indices(k, 1)
     weight = 2 ** (iu[1] * (iu[1] - 1) // 2 + iu[0])  # bit of edge (x, y): y(y-1)/2 + x
     best = min(
@@ -147,7 +176,7 @@ def _nb101_spelling(key: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], ...], 
         for n, (perm, mat) in enumerate(zip(p[ok], a[ok], strict=True))
     )
     perm, mat = p[ok][best[2]], a[ok][best[2]]
-    return tuple(map(tuple, mat.tolist())), tuple(ops[i] for i in perm)
+    return tuple(map(tuple, mat.tolist())), tuple(ops[i] for i in perm.tolist())
 
 
 def nb101_spelling(arch: Any) -> tuple[np.ndarray, list[str]]:
@@ -155,10 +184,9 @@ def nb101_spelling(arch: Any) -> tuple[np.ndarray, list[str]]:
     spellings (relabellings of its pruned graph), the first that the benchmark's
     `generate_graphs.py` enumerates (smallest adjacency bit string, edge (x, y) being bit
     y(y-1)/2 + x, then smallest op labeling with conv3x3 < conv1x1 < maxpool3x3)."""
-    from nas_core.spaces.nb101 import OPS
-
-    m, ops = _nb101_spelling(_space().parse(arch).ops)
-    return np.array(m, dtype=np.int64), [OPS[o] for o in ops]
+    sp = _space()
+    m, ops = _nb101_spelling(sp.parse(arch))
+    return np.array(m, dtype=np.int64), [sp.ops[o] for o in ops]
 
 
 def vertex_channels(in_channels: int, out_channels: int, matrix: np.ndarray) -> list[int]:
