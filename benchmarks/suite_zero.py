@@ -25,7 +25,9 @@ What `val_accuracy` is differs per file, and each metric's description and `Prov
   spellings of a cell carry independently drawn seeds and separately computed proxy scores. naslab
   keeps one row per cell holding the MEAN over its spellings of every value (a score NASLib stored
   as its -1e8 failure marker is left out of a mean unless every spelling holds it), and the extra
-  column `spellings` (how many keys named the cell);
+  column `spellings` (how many keys named the cell). Each metric's description counts the cells
+  whose spellings disagree (params and FLOPs of a few too: NAS-Bench-101 splits channels among the
+  vertices in their order, so isomorphic spellings can differ by a channel);
 - NB301: NOT a trained result: the NAS-Bench-301 XGBoost surrogate's noisy prediction (NASLib's NB301
   query calls the surrogate's `predict`, whose default adds noise); provenance kind `surrogate`;
 - TransNAS-Bench-101: each task's own validation metric (top-1 accuracy, SSIM, negative L2 loss or

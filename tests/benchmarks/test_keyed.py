@@ -113,6 +113,10 @@ def test_query_by_any_spelling(space_name: str) -> None:
     assert batch.dtype == np.float32 and batch.tolist() == [50.0, 53.0, 55.0]
     rows = np.array([a.ops for a in archs[:3]])  # a 2-D array is one arch per row
     assert bench.query(rows, "acc", "a").tolist() == [50.0, 51.0, 52.0]
+    if space_name == "nb101":  # NASLib's spec dict is one architecture, not a batch
+        m, ops = sp.spec(archs[3])
+        assert bench.query({"matrix": m.tolist(), "ops": ops}, "acc", "a") == 53.0
+        assert bench.cost({"matrix": m.tolist(), "ops": ops}, "a") == 106.0
     read = bench.reader("acc", "a")
     assert [read(a) for a in archs] == bench.query(archs, "acc", "a").tolist()
     assert read(other) == 53.0
