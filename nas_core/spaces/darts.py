@@ -526,8 +526,8 @@ class DartsSpace(SearchSpace):
         node (all of which reach the output): 4 x 2,800 = 11,200 features."""
         src, op = self._edges(ops)
         n = len(ops)
-        out = np.zeros((n, PATH_FEATS), dtype=np.float32)
-        rows = np.arange(n)
+        base = np.arange(n, dtype=np.int64) * PATH_FEATS
+        hits = []
         for c in range(2):
             s, o = src[:, c], op[:, c]
             for chain in _PATH_CHAINS:  # vectorised over the batch: is this chain a path here?
@@ -538,5 +538,8 @@ class DartsSpace(SearchSpace):
                     ok = ok & (s[:, e] == prev // 2 + 2)
                     code = code * NUM_OPS + o[:, e]
                 col = (2 * c + s[:, first]) * PATH_BLOCK + _PATH_OFFSETS[len(chain) - 1] + code
-                out[rows[ok], col[ok]] = 1.0
+                hits.append((base + col)[ok])
+        out = np.zeros((n, PATH_FEATS), dtype=np.float32)
+        if n:  # one scatter in memory order: a large batch is written row by row, not strided
+            out.reshape(-1)[np.sort(np.concatenate(hits))] = 1.0
         return out
