@@ -258,3 +258,36 @@ def test_fuzz_archs_file_on_an_open_space(open_space, tmp_path_factory, lines: l
             ln for ln in p.read_text().splitlines() if ln.strip() and not ln.strip().startswith("#")
         ]
         assert len(archs) == len(kept) and all(a.space == NAME for a in archs)
+
+
+_REAL = {
+    "nb101": [
+        "(0, 1, 1, 0)",
+        "adj=01|00 ops=input,output",
+        "adj=011|001|000 ops=input,conv3x3,output",
+    ],
+    "darts": [
+        "[[(0, 0), (1, 5)]]",
+        "Genotype(normal=[], reduce=[])",
+        "[[(0, 0)] * 8, [(1, 1)] * 8]",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", ["nb101", "darts"])
+@PARSER
+@given(data=st.data())
+def test_fuzz_archs_file_on_the_real_open_spaces(name, tmp_path_factory, data) -> None:
+    """Lines of a `--archs` file for nb101/darts, garbled or near-valid: the file is read as
+    architectures of the space, or refused with one naslab error naming the line."""
+    sp = spaces.get(name)
+    valid = [sp.to_str(a) for a in sp.sample(np.random.default_rng(0), 2)]
+    line = st.one_of(st.text(max_size=40), st.sampled_from(valid + _REAL[name]))
+    lines = data.draw(st.lists(line, max_size=4))
+    p = tmp_path_factory.mktemp("archs") / "archs.txt"
+    p.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+    archs, err = naslab_only(select_archs, sp, str(p), 0)
+    if archs is not None:
+        assert all(a.space == name and sp.parse(sp.to_str(a)) == a for a in archs)
+    elif isinstance(err, InvalidArchError):
+        assert ", line " in str(err)
