@@ -285,6 +285,10 @@ def compare(
             console.print(
                 f"  {r['searcher']} seed {r['seed']}: {r['error']}", highlight=False, markup=False
             )
+    if summary.get("empty_runs_note"):
+        console.print(
+            f"[yellow]{escape(summary['empty_runs_note'])}[/]", highlight=False, soft_wrap=True
+        )
     console.print(
         f"{runs['ok']} runs ok ({summary['runs_run_this_invocation']} run now, "
         f"{summary['wall_s_this_invocation']:.1f} s); report: {out / 'report.md'}",

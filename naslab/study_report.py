@@ -112,6 +112,9 @@ def load_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = runs.drop_duplicates(list(RUN_KEYS), keep="first")
     ok_keys = runs.loc[runs.status == "ok", list(RUN_KEYS)]
     traj = df[df.status == "ok"].merge(ok_keys, on=list(RUN_KEYS))
+    # a run that queried nothing (every proposal missing from a sparse table) logs only its run
+    # record, one row with step 0: it has no trajectory row
+    traj = traj[traj["step"] > 0] if "step" in traj.columns else traj.iloc[0:0]
     traj = traj.drop_duplicates(list(RUN_KEYS) + ["step"], keep="first")
     traj = (
         traj.sort_values(list(RUN_KEYS) + ["step"]).drop(columns=["_part"]).reset_index(drop=True)
@@ -1108,6 +1111,27 @@ def _remove_stale_time_figures(out: Path) -> list[str]:
     return removed
 
 
+def _empty_runs_note(bench: Benchmark, traj: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """Why some ok runs have no value: each of their proposals was missing from a sparse table
+    (say so, or a report of dashes looks like a bug)."""
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    if not len(ok):
+        return ""
+    done = set(zip(traj["searcher"], traj["seed"], strict=True)) if len(traj) else set()
+    empty = [r for r in ok.itertuples() if (r.searcher, r.seed) not in done]
+    if not empty:
+        return ""
+    missing = int(sum(getattr(r, "missing", 0) or 0 for r in empty))
+    n = bench.num_archs() if hasattr(bench, "num_archs") else None
+    held = f"its {n:,} architectures" if n else "its architectures"
+    return (
+        f"{len(empty)} of {len(ok)} ok runs queried no architecture: all {missing:,} of their "
+        f"proposals were missing from benchmark {bench.name!r} ({held} of space "
+        f"{bench.space.name!r}), so they have no value; search a complete or surrogate benchmark "
+        "of this space instead"
+    )
+
+
 def write_outputs(
     out: Path,
     config: StudyConfig,
@@ -1131,6 +1155,10 @@ def write_outputs(
         summary["sources"] = list(sources)
     tables = write_tables(out, summary, summary_df)
     notes = list(notes)
+    empty = _empty_runs_note(bench, traj, runs)
+    if empty:
+        notes.append(empty)
+        summary["empty_runs_note"] = empty
     removed = []
     if bench.cost_info(config.dataset).kind == "unit":
         removed = _remove_stale_time_figures(out)

@@ -371,3 +371,24 @@ def test_piped_output_is_plain_full_width_text(tmp_path):
     assert lines[0].startswith("nbgraph / cora: test_perf of the best-by-valid_perf architecture")
     assert any(line.startswith("95% CI: Student's t") for line in lines)
     assert lines[-1].endswith(f"report: {out / 'report.md'}")
+
+
+def test_runs_that_query_nothing_are_reported_with_the_reason(tmp_path):
+    """On NAS-Bench-Suite-Zero's 725 NB301 archs (of ~1e18) random search proposes none of them:
+    the runs stall, the report says why instead of failing on an empty trajectory."""
+    from tests.conftest import shared_file
+
+    path = shared_file("naslib-zc", "zc_nasbench301.json")
+    out = tmp_path / "nb301"
+    r = CliRunner().invoke(
+        app,
+        [
+            "compare", "-b", "suite-zero", "--path", str(path), "-s", "rs", "--seeds", "1",
+            "--budget", "3", "-w", "1", "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "1 of 1 ok runs queried no architecture" in r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert "missing from benchmark 'suite-zero'" in summary["empty_runs_note"]
+    assert "queried no architecture" in (out / "report.md").read_text()
