@@ -17,9 +17,12 @@ Proxies (`--archs N` > 0): naslab's proxies on the network of each key's cell (`
 weights seeded per key as `naslab zerocost score` seeds them, float32 channels-last) and one batch
 of real CIFAR-10 training images (`--data`, drawn with `--seed`), against the stored scores: per
 proxy, Spearman of ours vs stored per key, and of each with the stored `val_accuracy`. `--archs N`
-below the number of keys scores a random subset (drawn with `--seed`). Rows are appended to
-`--out` as they are scored, and a rerun with the same `--out` resumes (`--report-only`: the
-table for the keys already there).
+below the number of keys scores a random subset (drawn with `--subset-seed`, default `--seed`).
+`--compare OTHER.csv` adds, per proxy, the Spearman between this run and another run on the same
+keys (e.g. `--seed 1 --subset-seed 0` against the seed-0 run: how much of a proxy's ranking is
+the initialisation and the batch, a ceiling for agreement with any stored score). Rows are
+appended to `--out` as they are scored, and a rerun with the same `--out` resumes
+(`--report-only`: the table for the keys already there).
 """
 
 from __future__ import annotations
@@ -99,7 +102,8 @@ def proxies(args: argparse.Namespace) -> None:
     zc = _load(args.json)
     keys = list(zc)
     if args.archs < len(keys):
-        pick = np.random.default_rng(args.seed).choice(len(keys), args.archs, replace=False)
+        sub = args.seed if args.subset_seed is None else args.subset_seed
+        pick = np.random.default_rng(sub).choice(len(keys), args.archs, replace=False)
         keys = [keys[i] for i in sorted(pick)]
     names = [p.strip() for p in args.proxies.split(",") if p.strip()]
     out = Path(args.out)
@@ -146,6 +150,16 @@ def proxies(args: argparse.Namespace) -> None:
         )
         print(f"| {p} | {int(ok.sum())} | " + " | ".join(f"{v:+.3f}" for v in r) + " |")
     print(f"seconds per key (all proxies): median {df['seconds'].median():.2f}")
+    if args.compare:
+        other = pd.read_csv(args.compare).drop_duplicates("key").set_index("key")
+        common = [k for k in df.index if k in other.index]
+        print(f"\nthis run vs {args.compare} on the same {len(common)} keys (Spearman):")
+        for p in names:
+            if p in df.columns and p in other.columns:
+                a = df.loc[common, p].to_numpy(np.float64)
+                b = other.loc[common, p].to_numpy(np.float64)
+                ok = np.isfinite(a) & np.isfinite(b)
+                print(f"  {p}: {spearman_rho(a[ok], b[ok]):+.3f} (n {int(ok.sum())})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -157,7 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--proxies", default="synflow,params,flops,jacov,snip,grad_norm")
     ap.add_argument("--data", default=C10)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="batch and weights")
+    ap.add_argument("--subset-seed", type=int, default=None, help="the key subset (default --seed)")
+    ap.add_argument("--compare", default="", help="another run's --out: Spearman per proxy")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="nb101_proxies.csv")
     ap.add_argument(
