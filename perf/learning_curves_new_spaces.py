@@ -2,7 +2,8 @@
 
     nice -n 10 python perf/learning_curves_new_spaces.py [--data ../shared/data/naslib-zc]
         [--predictors xgb,rf,gp,bayes_ridge,mlp,gin,bananas,lstm,ensemble] [--seeds 5]
-        [--tnb-seeds 3] [--out perf/results/learning_curves_new_spaces]
+        [--tnb-seeds 3] [--only nb101|class_scene,normal,...] [--tables-only]
+        [--out perf/results/learning_curves_new_spaces]
 
 Two real sources, each through naslab's own benchmark loaders:
 
@@ -18,7 +19,9 @@ Per (source, task, predictor, n): Kendall tau and Spearman rho of the prediction
 values over `--seeds` seeds (`--tnb-seeds` on TransNAS-Bench-101), mean with a 95% Student's t interval (naslab.stats.t_interval).
 Predictors run with their study defaults (NASLib's settings; neural nets 200 epochs), one thread
 each. Every fit's result is appended to `<out>.jsonl` as it finishes (a rerun skips what is
-there), and the tables are written to `<out>.md` and printed.
+there), and the tables are written to `<out>.md` and printed. `--only` restricts the run to some
+of the sources ('nb101' or TransNAS task names), e.g. to run them as separate processes whose
+logs are concatenated afterwards; `--tables-only` just writes the tables from the log.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ def main() -> None:
     ap.add_argument("--predictors", default=DEFAULT_PREDICTORS)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--tnb-seeds", type=int, default=3)
+    ap.add_argument("--only", default="", help="comma-separated: nb101 and/or TransNAS tasks")
+    ap.add_argument("--tables-only", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "perf" / "results" / "learning_curves_new_spaces"))
     args = ap.parse_args()
 
@@ -89,8 +94,11 @@ def main() -> None:
             r = json.loads(line)
             done.add((r["source"], r["task"], r["predictor"], r["n"], r["seed"]))
     names = args.predictors.split(",")
-    for src, task, archs, y, sizes, n_test in sources(Path(args.data)):
+    only = set(filter(None, args.only.split(",")))
+    for src, task, archs, y, sizes, n_test in [] if args.tables_only else sources(Path(args.data)):
         space = "nb101" if src.startswith("nb101") else "tnb101-micro"
+        if only and (space if space == "nb101" else task) not in only:
+            continue
         for n in sizes:
             for seed in range(args.seeds if space == "nb101" else args.tnb_seeds):
                 tr, te = split(len(y), n, n_test, seed)
@@ -125,13 +133,18 @@ def tables(log: Path, names: list[str]) -> str:
     from naslab.stats import t_interval
 
     df = pd.DataFrame([json.loads(x) for x in log.read_text().splitlines()])
+    df = df.drop_duplicates(["source", "task", "predictor", "n", "seed"])  # concatenated logs
     parts = []
     for (src, task), g in df.groupby(["source", "task"], sort=False):
         sizes = sorted(g["n"].unique())
-        seeds = g.groupby(["predictor", "n"])["seed"].nunique()
+        seeds = g.groupby("n")["seed"].nunique()
+        count = (
+            f"{seeds.iloc[0]} seeds"
+            if seeds.nunique() == 1
+            else "seeds per n: " + ", ".join(f"{n}: {k}" for n, k in seeds.items())
+        )
         parts.append(
-            f"### {src}, {task}: Kendall tau [95% t interval] (Spearman), held-out archs, "
-            f"{seeds.min()}-{seeds.max()} seeds\n"
+            f"### {src}, {task}: Kendall tau [95% t interval] (Spearman), held-out archs, {count}\n"
         )
         parts.append("| predictor | " + " | ".join(f"n={n}" for n in sizes) + " |")
         parts.append("|---|" + "---|" * len(sizes))
