@@ -6,7 +6,8 @@
 2. naslab's proxies on the networks of a random subset of archs (weights seeded per arch as
    `naslab zerocost score` seeds them, one batch of real CIFAR-10 training images) vs the
    file's stored scores: Spearman per proxy, and each one's Spearman with the file's
-   `val_accuracy` (the NB301 surrogate's prediction) beside the stored score's.
+   `val_accuracy` (the NB301 surrogate's prediction) beside the stored score's. (The file's
+   synflow is NASLib's natural log of the sum; Spearman is unchanged by it.)
 
 Usage (from the project root; slow on CPU, run it in the background):
     nice -n 10 python perf/check_darts_network.py [JSON] [N_ARCHS] [BATCH]
@@ -36,7 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("json", nargs="?", default="../shared/data/naslib-zc/zc_nasbench301.json")
     ap.add_argument("n", nargs="?", type=int, default=100, help="archs to score (0: all)")
-    ap.add_argument("batch", nargs="?", type=int, default=64)
+    ap.add_argument("batch", nargs="?", type=int, default=32, help="images (Suite-Zero used 32)")
     ap.add_argument("--images", default="../shared/data/images/cifar-10-batches-py")
     ap.add_argument("--seed", type=int, default=0, help="weights and image batch")
     ap.add_argument("--arch-seed", type=int, default=0, help="which archs are scored")
@@ -103,8 +104,9 @@ def main() -> None:
         df.to_csv(a.csv, index=False)
     print(
         f"\nproxies on {n} of {len(keys)} archs (random, arch seed {a.arch_seed}), seed "
-        f"{a.seed}, batch {a.batch} real CIFAR-10 training images, {a.threads} torch thread(s): build "
-        f"{t_build / n * 1e3:.0f} ms/arch (C=32, 8 cells), scoring {t_score / n:.2f} s/arch"
+        f"{a.seed}, batch {a.batch} real CIFAR-10 training images, {a.threads} torch "
+        f"thread(s): build {t_build / n * 1e3:.0f} ms/arch (C=32, 8 cells), scoring "
+        f"{t_score / n:.2f} s/arch"
     )
     print(
         f"{'proxy':<10} {'finite':>6} {'rho(naslab, stored)':>20} {'rho(naslab, val)':>17} "
