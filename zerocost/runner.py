@@ -205,11 +205,13 @@ def score_archs(
                     table["arch"] = [sp.to_str(sp.from_index(int(i))) for i in table["index"]]
             else:
                 rank = {k: n for n, k in enumerate(keys)}
-                table = table.iloc[np.argsort([rank.get(k, len(rank)) for k in table["arch"]])]
+                order = [rank.get(k, len(rank)) for k in table["arch"]]
+                table = table.iloc[np.argsort(order, kind="stable")]
             table = table.reset_index(drop=True)
         have = {_key(k, indexed) for k in table[key]} if not table.empty else set()
-        if set(keys) <= have:  # complete: consolidate the parts into the output table
-            table = table[table[key].map(lambda k: _key(k, indexed) in set(keys))]
+        wanted = set(keys)
+        if wanted <= have:  # complete: consolidate the parts into the output table
+            table = table[table[key].map(lambda k: _key(k, indexed) in wanted)]
             table = table.reset_index(drop=True)
             write_atomic(out, lambda tmp: table.to_parquet(tmp, index=False))
             od.record()
