@@ -7,8 +7,8 @@ and these searchers refuse it at construction with a clear error naming the sear
 work on it (`searchers_for`). A view may hold combinations that are no member (nb101: ~26% of
 random vectors): a searcher redraws those (`try_choices`), at most `MAX_REDRAWS` times in a row,
 then takes a random member (`space.sample`) so that it never spins on a model that only proposes
-invalid combinations. Predictor-guided searchers (`needs_index`) likewise refuse
-an open space: predictors are fitted on space indices.
+invalid combinations. A searcher that sets `needs_index` (none of the built-in ones: the
+predictor-guided searchers fit on encodings, so they run on open spaces) refuses an open space.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from nas_core.spaces.base import SearchSpace
 
 def searchers_for(space: SearchSpace) -> list[str]:
     """Registered searchers that can run on `space`: those needing choices only where it has
-    them, those needing an index table (predictor-guided ones) only where it is finite."""
+    them, those needing an index table (`needs_index`) only where it is finite."""
     from searchers import registry
 
     has_choices = space.choices() is not None
@@ -62,7 +62,7 @@ def require_finite(space: SearchSpace, searcher: str) -> None:
     """InvalidInputError unless `space` is finite (has an index table)."""
     if space.size is None:
         raise InvalidInputError(
-            f"searcher {searcher!r} fits its predictor on space indices, and space "
+            f"searcher {searcher!r} needs space indices, and space "
             f"{space.name!r} is open (no index table); searchers that work on it: "
             f"{', '.join(searchers_for(space))}"
         )
