@@ -20,7 +20,7 @@ drawn from the current torch RNG.
 
 Which spelling is built. The splitting rule depends on the vertex order: where the output's
 channels do not split evenly, the earliest vertices feeding it get the extra channel, so two
-spellings of one cell can differ by up to ~1% in parameters and ~1.5% in FLOPs. For an `Arch`
+spellings of one cell can differ by up to ~1% in parameters and ~1.6% in FLOPs. For an `Arch`
 (what `nas_core.networks.build` passes) the cell is laid out as NAS-Bench-101 itself stored and
 trained it (`nb101_spelling`): its `generate_graphs.py` enumerated adjacency bit strings in
 increasing order, then op labelings, and kept the first spelling of each cell; so the network of an
