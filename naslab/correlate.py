@@ -653,12 +653,13 @@ def plot_scores(df: pd.DataFrame, path: str | Path, metric: str = "spearman") ->
     ax1.set_yticks(range(piv.shape[0]), piv.index)
     for i in range(piv.shape[0]):
         for j in range(piv.shape[1]):
-            ax1.text(j, i, f"{piv.iat[i, j]:.2f}", ha="center", va="center", fontsize=8)
+            v = piv.iat[i, j]  # NaN: the score is not on that dataset (e.g. a proxy left out)
+            ax1.text(j, i, "-" if v != v else f"{v:.2f}", ha="center", va="center", fontsize=8)
     fig.colorbar(im, ax=ax1, label=metric)
     width = 0.8 / max(1, piv.shape[1])
     y0 = np.arange(len(piv))
     for j, ds in enumerate(piv.columns):
-        d = df[df["dataset"] == ds].set_index("score").loc[order]
+        d = df[df["dataset"] == ds].set_index("score").reindex(order)
         # a bootstrap interval need not contain the estimate (few resamples): bars stop at it
         err = np.vstack([d[metric] - d[f"{metric}_lo"], d[f"{metric}_hi"] - d[metric]])
         err = np.clip(np.nan_to_num(err), 0, None)
