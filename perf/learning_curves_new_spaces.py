@@ -71,6 +71,16 @@ def split(n_all: int, n_train: int, n_test: int | None, seed: int):
     return perm[:n_train], test
 
 
+HEADER = """# Predictor learning curves on the new spaces (issue 15)
+
+`nice -n 10 python perf/learning_curves_new_spaces.py` (then `--tables-only` to rewrite this
+file from the log `learning_curves_new_spaces.jsonl`). Held-out Kendall tau per training size;
+NB101 tests on every Suite-Zero cell not trained on, TransNAS-Bench-101 micro on 1,000 random
+cells outside the training set; predictors at their study defaults, one thread each.
+
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "naslib-zc"))
@@ -121,7 +131,7 @@ def main() -> None:
                         f.write(json.dumps(row) + "\n")
                     print(json.dumps(row), flush=True)
     table = tables(log, names)
-    out.with_suffix(".md").write_text(table)
+    out.with_suffix(".md").write_text(HEADER + table)
     print(table)
 
 

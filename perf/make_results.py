@@ -7,7 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("foundation", "tables", "nbgraph", "searchers", "predictors", "zerocost", "report")
+ORDER = (
+    "foundation",
+    "tables",
+    "nbgraph",
+    "searchers",
+    "predictors",
+    "zerocost",
+    "report",
+    "spaces",
+    "learning_curves_new_spaces",
+)
 HEADER = """# Performance results
 
 Every number here was produced by a script in `perf/`, with the command shown above its output.
