@@ -49,7 +49,9 @@ def test_forward_shapes_and_sizes():
 
 def test_wrong_space_and_bad_ops():
     # the builder is chosen by the arch's space; nbgraph has none (its archs are GNNs)
-    with pytest.raises(InvalidInputError, match="'nbgraph' has no network.*spaces with one: .*nb201"):
+    with pytest.raises(
+        InvalidInputError, match="'nbgraph' has no network.*spaces with one: .*nb201"
+    ):
         build(Arch("nbgraph", (0, 1)), 10)
     with pytest.raises(InvalidArchError, match="nb201"):
         nb201_build(Arch("nbgraph", (0, 1)), 10)  # the nb201 builder itself checks the space
