@@ -201,6 +201,19 @@ def _table(**options: Any) -> Benchmark:
     return table.load(**options)
 
 
+@register(
+    "surrogate",
+    "a saved surrogate benchmark folder (path=...): fitted models that predict a metric for "
+    "any architecture of their space; no optimum",
+    params={"path": Param("the surrogate's folder (manifest.json, models, train_archs.json)")},
+    signature_of="benchmarks.surrogate:load",
+)
+def _surrogate(**options: Any) -> Benchmark:
+    from benchmarks import surrogate
+
+    return surrogate.load(**options)
+
+
 def join(*parts: Benchmark, name: str | None = None) -> Benchmark:
     """One benchmark with all metrics of `parts` (same space); see benchmarks.join_bench."""
     from benchmarks.join_bench import join as _join

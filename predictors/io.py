@@ -220,3 +220,31 @@ def load(path: str | os.PathLike[str]) -> Any:
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
         raise DataFormatError(f"{path}: invalid predictor file ({type(e).__name__}: {e})") from None
     return pred
+
+
+# --- the "naslab-predictor" regressor format (nas_core.regressor) ----------------------------
+#: The file a saved predictor takes inside a regressor folder.
+REGRESSOR_FILE = "predictor.pt"
+
+
+def _save_regressor(pred: Any, folder: Path) -> None:
+    save(pred, folder / REGRESSOR_FILE)
+
+
+def _load_regressor(folder: Path) -> Any:
+    return load(folder / REGRESSOR_FILE)
+
+
+def _accepts(model: Any) -> bool:
+    from predictors.base import Predictor
+
+    return isinstance(model, Predictor)
+
+
+def _register_format() -> None:
+    from nas_core.regressor import register_format
+
+    register_format(FORMAT, _save_regressor, _load_regressor, _accepts)
+
+
+_register_format()

@@ -5,7 +5,8 @@ real files under ../shared/data (skipped with a reason where absent); `nb201` fr
 the official format (the real one is 2 GB and users bring it); a name this suite does not know is
 loaded bare and skipped if it needs a path. Plus the joined benchmark analognas + latency + 200ep +
 12ep tables + suite-zero, so composition keeps the contract too, and a core-only benchmark over an
-open space (tests.benchmarks.open_bench), which must meet the core contract and nothing more.
+open space (tests.benchmarks.open_bench), which must meet the core contract and nothing more;
+`surrogate` is a small xgb surrogate fitted on analognas, saved and loaded back.
 
 The core (every case): datasets, described metrics (a valid role and split, and a provenance
 naming its source), query, cost with a consistent `CostInfo`. The finite-table part (archs,
@@ -76,6 +77,25 @@ def _joined() -> Benchmark:
     return benchmarks.join(benchmarks.load("analognas"), LAT(), T200(), T12(), _suite_zero())
 
 
+def _surrogate(tmp: Path) -> Benchmark:
+    """A small surrogate of analognas (xgb, 60 archs, two metrics), saved and loaded back."""
+    import predictors
+    from benchmarks.surrogate import fit_surrogate
+
+    folder = tmp / "conformance-surrogate"
+    if not folder.exists():
+        src = benchmarks.load("analognas")
+        fit_surrogate(
+            src,
+            None,
+            ["baseline_accuracy", "analog_accuracy"],
+            lambda: predictors.create("xgb", n_estimators=30),
+            60,
+            seed=0,
+        ).save(folder)
+    return benchmarks.load("surrogate", path=folder)
+
+
 KNOWN: dict[str, list[tuple[str, Callable[[Path], Benchmark]]]] = {
     "analognas": [("analognas", lambda _: benchmarks.load("analognas"))],
     "nbgraph": [("nbgraph", lambda _: benchmarks.load("nbgraph"))],
@@ -92,6 +112,7 @@ KNOWN: dict[str, list[tuple[str, Callable[[Path], Benchmark]]]] = {
         ("table-nb201-latency", lambda _: LAT()),
     ],
     "nb201": [("nb201-tiny-official-format", _nb201_tiny)],
+    "surrogate": [("surrogate-analognas-xgb", _surrogate)],
 }
 
 
