@@ -9,9 +9,9 @@
 
 Registered with `@predictors.register(name, summary)` (nas_core.registry's convention); a
 parameter of the wrong type or out of its declared bounds is one clear error at `create` (and at
-`fit`, for models built directly). Imports only nas_core (and torch / scikit-learn / xgboost
-lazily, inside the models). See predictors.base for the input conventions and predictors.io for
-the safe file format.
+`fit`, for models built directly). Imports only nas_core (and torch / scikit-learn / xgboost /
+lightgbm lazily, inside the models). See predictors.base for the input conventions and
+predictors.io for the safe file format.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from predictors.base import Predictor
 from predictors.classic import (
     BayesRidgePredictor,
     GPPredictor,
+    LGBPredictor,
     RFPredictor,
     RidgePredictor,
     XGBPredictor,
@@ -61,6 +62,7 @@ def register(name: str, summary: str = "") -> Callable[[type[Predictor]], type[P
 for _name, _cls, _summary in [
     ("xgb", XGBPredictor, "XGBoost gradient-boosted trees on an encoding"),
     ("xgb_tuned", XGBTunedPredictor, "XGBoost with small-data settings (best with ZC features)"),
+    ("lgb", LGBPredictor, "LightGBM gradient-boosted trees on an encoding"),
     ("rf", RFPredictor, "random forest (NASLib defaults); std over trees"),
     ("gp", GPPredictor, "Gaussian process, Matern-5/2 kernel; predictive std"),
     ("ridge", RidgePredictor, "ridge regression on an encoding"),
