@@ -1,0 +1,309 @@
+"""Surrogate benchmarks (benchmarks.surrogate): fitting on a real table, mean and seeded queries,
+provenance, the checksummed folder format, and a study run on a surrogate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import benchmarks
+from benchmarks.base import is_finite
+from benchmarks.surrogate import (
+    MANIFEST,
+    SurrogateBenchmark,
+    check_manifest,
+    fit_surrogate,
+    sha256_of,
+)
+from nas_core.errors import (
+    DataFormatError,
+    InvalidArchError,
+    InvalidInputError,
+    MissingFileError,
+    UnknownNameError,
+)
+from tests.benchmarks.open_bench import OpenFormulaBench
+from tests.fuzz.conftest import PARSER, naslab_only
+
+predictors = pytest.importorskip("predictors")
+
+METRIC = "baseline_accuracy"
+N = 80
+
+
+@pytest.fixture(scope="module")
+def source() -> benchmarks.Benchmark:
+    return benchmarks.load("analognas")
+
+
+@pytest.fixture(scope="module")
+def xgb(source: benchmarks.Benchmark) -> SurrogateBenchmark:
+    return fit_surrogate(source, None, METRIC, predictors.create("xgb", n_estimators=40), N, seed=1)
+
+
+@pytest.fixture(scope="module")
+def rf(source: benchmarks.Benchmark) -> SurrogateBenchmark:
+    """A model with a predictive spread (the trees' disagreement), for seeded draws."""
+    return fit_surrogate(
+        source,
+        "cifar10",
+        [METRIC, "analog_accuracy"],
+        lambda: predictors.create("rf", n_estimators=20),
+        N,
+        seed=2,
+        cost_metric="baseline_accuracy",  # any positive column exercises the cost model
+        cost_model=lambda: predictors.create("ridge"),
+    )
+
+
+@pytest.fixture(scope="module")
+def saved(rf: SurrogateBenchmark, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return rf.save(tmp_path_factory.mktemp("surrogate") / "rf")
+
+
+def _sample(bench: benchmarks.Benchmark, n: int = 30, seed: int = 5) -> list:
+    return bench.space.sample(np.random.default_rng(seed), n)
+
+
+class Recorder:
+    """A stand-in regressor recording what it was fitted on."""
+
+    def fit(self, archs: Any, y: Any) -> Recorder:
+        self.archs, self.y = list(archs), np.asarray(y)
+        return self
+
+    def predict(self, archs: Any) -> np.ndarray:
+        return np.zeros(len(archs))
+
+
+# --- fitting ----------------------------------------------------------------------------------
+def test_fit_shows_the_model_only_the_training_sample(source: benchmarks.Benchmark) -> None:
+    rec = Recorder()
+    s = fit_surrogate(source, None, METRIC, rec, 25, seed=3)
+    assert rec.archs == s.train_archs and len(set(s.train_archs)) == 25
+    assert np.allclose(rec.y, source.query(rec.archs, METRIC), atol=1e-4)
+    again = fit_surrogate(source, None, METRIC, Recorder(), 25, seed=3)
+    other = fit_surrogate(source, None, METRIC, Recorder(), 25, seed=4)
+    assert again.train_archs == s.train_archs != other.train_archs
+    assert s.source["n_train"] == 25 and s.source["n_pool"] == source.num_archs()
+
+
+def test_fit_errors(source: benchmarks.Benchmark) -> None:
+    with pytest.raises(UnknownNameError, match="no_such"):
+        fit_surrogate(source, None, "no_such", Recorder(), 10)
+    with pytest.raises(InvalidInputError, match=r"train_size must be in 1\.\.15625"):
+        fit_surrogate(source, None, METRIC, Recorder(), 20_000)
+    with pytest.raises(InvalidInputError, match="factory"):
+        fit_surrogate(source, None, [METRIC, "analog_accuracy"], Recorder(), 10)
+    with pytest.raises(InvalidInputError, match="finite source"):
+        fit_surrogate(OpenFormulaBench(), None, "acc", Recorder(), 10)
+    with pytest.raises(InvalidInputError, match="not a Regressor|Regressor"):
+        fit_surrogate(source, None, METRIC, object(), 10)
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+def test_it_is_an_open_surrogate(xgb: SurrogateBenchmark) -> None:
+    assert xgb.is_surrogate and not is_finite(xgb) and not xgb.has_optimum
+    assert xgb.num_archs() is None and xgb.space.name == "nb201"
+    assert [m.name for m in xgb.metrics()] == [METRIC]
+
+
+def test_mean_query(xgb: SurrogateBenchmark, source: benchmarks.Benchmark) -> None:
+    archs = _sample(xgb)
+    batch = xgb.query(archs, METRIC)
+    assert batch.dtype == np.float32 and batch.shape == (30,)
+    assert np.array_equal(batch, [xgb.query(a, METRIC) for a in archs])
+    model = xgb.model(METRIC)
+    assert np.array_equal(batch, model.predict(archs).astype(np.float32))
+    # a real model: predictions track the truth beyond the training sample
+    truth = source.query(archs, METRIC)
+    assert np.corrcoef(batch, truth)[0, 1] > 0.3
+    read = xgb.reader(METRIC)
+    assert [read(a) for a in archs] == batch.tolist()
+
+
+def test_seeded_draws(rf: SurrogateBenchmark) -> None:
+    archs = _sample(rf, 40)
+    mean, std = rf.model(METRIC).predict_dist(archs)
+    assert (std > 0).sum() > 30
+    a = rf.query(archs, METRIC, seed=7)
+    assert np.array_equal(a, rf.query(archs, METRIC, seed=7))  # reproducible
+    assert np.array_equal(a, [rf.query(x, METRIC, seed=7) for x in archs])  # batch == singles
+    assert np.array_equal(a[::-1], rf.query(archs[::-1], METRIC, seed=7))  # order-free
+    b = rf.query(archs, METRIC, seed=8)
+    assert (a != b)[std > 0].all() and np.array_equal(a[std == 0], b[std == 0])
+    assert np.array_equal(rf.query(archs, METRIC), mean.astype(np.float32))  # seed None = mean
+    # the draws follow the predictive distribution: z-scores over many seeds ~ N(0, 1)
+    x = archs[int(np.argmax(std))]
+    draws = np.array([rf.query(x, METRIC, seed=s) for s in range(400)])
+    z = (draws - mean[int(np.argmax(std))]) / std.max()
+    assert abs(z.mean()) < 0.2 and 0.8 < z.std() < 1.2
+    # each metric draws its own noise
+    other = rf.query(archs, "analog_accuracy", seed=7) - rf.query(archs, "analog_accuracy")
+    assert not np.allclose(other, a - mean)
+
+
+def test_seed_without_uncertainty_is_refused(xgb: SurrogateBenchmark) -> None:
+    with pytest.raises(InvalidInputError, match="no predictive uncertainty"):
+        xgb.query(_sample(xgb, 2), METRIC, seed=0)
+    with pytest.raises(InvalidInputError, match="non-negative integer"):
+        xgb.query(_sample(xgb, 2), METRIC, seed=-1)
+
+
+def test_query_errors(xgb: SurrogateBenchmark) -> None:
+    a = _sample(xgb, 1)[0]
+    with pytest.raises(UnknownNameError, match=f"Valid: {METRIC}"):
+        xgb.query(a, "analog_accuracy")
+    with pytest.raises(UnknownNameError):
+        xgb.reader("analog_accuracy")
+    with pytest.raises(InvalidInputError, match="final values only"):
+        xgb.query(a, METRIC, epoch=12)
+    with pytest.raises(InvalidArchError):
+        xgb.query(["not an arch"], METRIC)
+
+
+def test_provenance_names_model_params_source_and_size(xgb: SurrogateBenchmark, tmp_path: Path):
+    p = xgb.metric_info(METRIC).provenance
+    assert p.kind == "surrogate"
+    assert p.source == f"XGBPredictor fitted on {N} real architectures of analognas"
+    assert '"n_estimators": 40' in p.detail and "training sample seed 1" in p.detail
+    # a source read from a file: its sha256 is named
+    data = tmp_path / "source.csv"
+    data.write_text("stand-in for the source's data file\n")
+    s = fit_surrogate(benchmarks.load("analognas"), None, METRIC, Recorder(), 10, source_file=data)
+    sha = hashlib.sha256(data.read_bytes()).hexdigest()
+    assert s.source["file_sha256"] == sha
+    assert f"analognas (sha256 {sha[:12]})" in s.metric_info(METRIC).provenance.source
+
+
+def test_cost_model_and_unit_cost(rf: SurrogateBenchmark, xgb: SurrogateBenchmark) -> None:
+    archs = _sample(rf, 10)
+    info = rf.cost_info()
+    assert info.kind == "predicted_training_time" and "Ridge" in info.description
+    cost = rf.cost(archs)
+    assert cost.shape == (10,) and (cost > 0).all() and cost[0] == rf.cost(archs[0])
+    assert xgb.cost_info().kind == "unit" and (xgb.cost(archs) == 1).all()
+    with pytest.raises(InvalidInputError, match="final training only"):
+        rf.cost(archs, epoch=1)
+
+
+# --- saving and loading -----------------------------------------------------------------------
+def test_round_trip(rf: SurrogateBenchmark, saved: Path) -> None:
+    back = benchmarks.load("surrogate", path=str(saved))
+    archs = _sample(rf, 25)
+    for m in (METRIC, "analog_accuracy"):
+        assert np.array_equal(back.query(archs, m), rf.query(archs, m))
+        assert np.array_equal(back.query(archs, m, seed=3), rf.query(archs, m, seed=3))
+        assert back.metric_info(m) == rf.metric_info(m)
+    assert np.array_equal(back.cost(archs), rf.cost(archs))
+    assert back.train_archs == rf.train_archs and back.source == rf.source
+    assert back.cost_info() == rf.cost_info() and back.name == rf.name
+    man = json.loads((saved / MANIFEST).read_text())
+    assert set(man["sha256"]) == {
+        p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file()
+    } - {MANIFEST}
+    assert not [p for p in saved.rglob("*") if p.suffix in (".pkl", ".pickle", ".joblib")]
+
+
+def test_save_refuses_a_used_folder(rf: SurrogateBenchmark, saved: Path) -> None:
+    with pytest.raises(InvalidInputError, match="new or empty folder"):
+        rf.save(saved)
+
+
+def _copy(saved: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(saved, tmp_path / "copy"))
+
+
+def test_tampered_and_missing_files(saved: Path, tmp_path: Path) -> None:
+    folder = _copy(saved, tmp_path)
+    model = next(p for p in folder.rglob("predictor.pt"))
+    rel = model.relative_to(folder).as_posix()
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match=f"file '{rel}' does not match its checksum"):
+        benchmarks.load("surrogate", path=folder)
+    model.unlink()
+    with pytest.raises(DataFormatError, match=f"file '{rel}' listed in the manifest is missing"):
+        benchmarks.load("surrogate", path=folder)
+    (folder / MANIFEST).unlink()
+    with pytest.raises(MissingFileError, match=MANIFEST):
+        benchmarks.load("surrogate", path=folder)
+    with pytest.raises(MissingFileError, match="not found"):
+        benchmarks.load("surrogate", path=tmp_path / "nowhere")
+
+
+def _rewrite(folder: Path, rel: str, text: str) -> None:
+    """Change a file and its checksum (what a careless edit, not corruption, looks like)."""
+    (folder / rel).write_text(text)
+    man = json.loads((folder / MANIFEST).read_text())
+    man["sha256"][rel] = sha256_of(folder / rel)
+    (folder / MANIFEST).write_text(json.dumps(man))
+
+
+def test_a_model_of_another_space_is_refused(saved: Path, tmp_path: Path) -> None:
+    folder = _copy(saved, tmp_path)
+    header = next(folder.rglob("regressor.json"))
+    rel = header.relative_to(folder).as_posix()
+    _rewrite(folder, rel, header.read_text().replace('"nb201"', '"nb101"'))
+    with pytest.raises(DataFormatError, match="fitted on space 'nb101', not 'nb201'"):
+        benchmarks.load("surrogate", path=folder)
+
+
+def test_bad_train_archs_file(saved: Path, tmp_path: Path) -> None:
+    folder = _copy(saved, tmp_path)
+    _rewrite(folder, "train_archs.json", '{"a": 1}')
+    with pytest.raises(DataFormatError, match="list of arch strings"):
+        benchmarks.load("surrogate", path=folder)
+
+
+@PARSER
+@given(data=st.data())
+def test_manifest_reader_fuzz(saved: Path, data: st.DataObject) -> None:
+    """A garbled manifest is checked or refused with a naslab error, never a crash."""
+    man = json.loads((saved / MANIFEST).read_text())
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+        max_leaves=6,
+    )
+    node, path = man, []
+    while isinstance(node, dict) and node and data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(node)))
+        path.append(key)
+        node = node[key]
+    if path:
+        parent = man
+        for k in path[:-1]:
+            parent = parent[k]
+        if data.draw(st.booleans()):
+            parent[path[-1]] = data.draw(json_values)
+        else:
+            del parent[path[-1]]
+    else:
+        man = data.draw(json_values)
+    naslab_only(check_manifest, man, saved / MANIFEST)
+
+
+# --- studies ----------------------------------------------------------------------------------
+def test_a_study_runs_on_a_surrogate(saved: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from naslab.cli import app
+
+    out = tmp_path / "study"
+    args = ["compare", "-b", "surrogate", "--path", str(saved), "-s", "rs,re", "-n", "2"]
+    r = CliRunner().invoke(app, [*args, "--budget", "20", "-m", METRIC, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    report = (out / "report.md").read_text()
+    assert "no optimum" in report and "surrogate: RFPredictor fitted on" in report
+    runs = (out / "runs.csv").read_text().splitlines()
+    assert len(runs) == 1 + 4
