@@ -220,3 +220,18 @@ def test_split_refusals(kwargs: dict, match: str) -> None:
 def test_split_length_mismatch() -> None:
     with pytest.raises(InvalidInputError, match="differ in length: 3 vs 2"):
         splits([1, 2, 3], [0.0, 1.0], "random")
+
+
+def test_region_split_on_a_feature_table() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame({"params": np.arange(100) % 10, "flops": np.arange(100.0)})
+    tr, te = splits(table, np.zeros(100), "region", region=lambda row: row["params"] >= 8)
+    assert set(te) == set(np.flatnonzero(table["params"].to_numpy() >= 8))
+    assert tr.size == 80 and te.size == 20
+
+
+def test_constant_predictions_give_nan_not_an_error() -> None:
+    q = fit_quality(np.arange(50.0), np.full(50, 3.0), resamples=10)
+    assert math.isnan(q["kendall_tau"]["value"]) and math.isnan(q["kendall_tau"]["hi"])
+    assert q["mae"]["value"] == pytest.approx(np.mean(np.abs(np.arange(50.0) - 3.0)))
