@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from nas_core.errors import InvalidInputError
-from nas_core.metrics import bootstrap_ci, kendall_tau, precision_at_k, spearman_rho
+from nas_core.metrics import (
+    bootstrap_ci,
+    kendall_tau,
+    precision_at_k,
+    sparse_kendall_tau,
+    spearman_rho,
+)
 
 #: fit_quality's metrics, in report order, with what each is.
 METRICS: dict[str, str] = {
@@ -68,12 +74,6 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
-
-
-def sparse_kendall_tau(y_true: np.ndarray, y_pred: np.ndarray, decimals: int = 1) -> float:
-    """NAS-Bench-301's `kendall_tau_1_dec`: τ-b of the truths against the predictions rounded to
-    `decimals` (predictions closer than the rounding step tie)."""
-    return kendall_tau(y_true, np.round(np.asarray(y_pred, dtype=np.float64), decimals))
 
 
 def top_kendall_tau(

@@ -20,12 +20,14 @@ def test_against_scipy_and_hand_cases():
     assert M.kendall_tau([1, 2, 3], [1, 3, 2]) == pytest.approx(1 / 3)
 
 
-def test_sparse_kendall_ignores_differences_below_resolution():
-    t = np.array([90.01, 90.02, 90.03, 95.0])
-    p = np.array([3.0, 2.0, 1.0, 4.0])
+def test_sparse_kendall_ignores_predicted_differences_below_resolution():
+    t = np.array([3.0, 2.0, 1.0, 4.0])
+    p = np.array([90.01, 90.02, 90.03, 95.0])
     assert M.kendall_tau(t, p) < 0.5
-    # after rounding the three 90.0x values tie: no discordant pair left, tau-b = 3 / sqrt(3 * 6)
+    # NAS-Bench-301 rounds the predictions: the three 90.0x tie, no discordant pair is left,
+    # tau-b = 3 / sqrt(6 * 3); the truths are not rounded
     assert M.sparse_kendall_tau(t, p, decimals=1) == pytest.approx(3 / np.sqrt(18))
+    assert M.sparse_kendall_tau(p, t, decimals=1) == pytest.approx(M.kendall_tau(p, t))
 
 
 def test_precision_and_ndcg_at_k():
