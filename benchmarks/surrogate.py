@@ -257,7 +257,8 @@ class SurrogateBenchmark(Benchmark):
         model = self._cost.get(d)
         if model is None:
             return unit_cost("a surrogate fitted without a cost model")
-        src = self.source.get("cost_metric", {}).get(d, "training time")
+        named = self.source.get("cost_metric")
+        src = named.get(d, "training time") if isinstance(named, dict) else "training time"
         return CostInfo(
             "predicted_training_time",
             f"training time predicted by a {type(model).__name__} model fitted on {src!r} of "
@@ -484,7 +485,8 @@ def fit_surrogate(
     `dataset` of the finite benchmark `source`, from `train_size` architectures sampled with
     `seed` among those holding every requested value. `cost_metric` + `cost_model` add a model of
     training time fitted on the same architectures. `source_file`: the source's data file, whose
-    sha256 goes into the provenance. Only the sampled architectures are ever shown to a model."""
+    sha256 goes into the provenance (default: the file a table was converted from, where its
+    store names one). Only the sampled architectures are ever shown to a model."""
     if not is_finite(source):
         raise InvalidInputError(
             f"benchmark {source.name!r} lists no architectures (an open space): a surrogate is "
@@ -524,6 +526,11 @@ def fit_surrogate(
         m: dict(zip((to_str(a) for a in archs), y, strict=True))
         for m, (archs, y) in measured.items()
     }
+    if source_file is None:  # a table converted from one file names it in its store's meta
+        meta = getattr(getattr(source, "store", None), "meta", None) or {}
+        found = meta.get("source") if isinstance(meta, dict) else None
+        if isinstance(found, str) and Path(found).is_file():
+            source_file = found
     sha = sha256_of(source_file) if source_file is not None else None
     src_text = source.name + (f" (sha256 {sha[:12]})" if sha else "")
     models: dict[str, Any] = {}

@@ -173,7 +173,11 @@ def test_query_errors(xgb: SurrogateBenchmark) -> None:
 def test_provenance_names_model_params_source_and_size(xgb: SurrogateBenchmark, tmp_path: Path):
     p = xgb.metric_info(METRIC).provenance
     assert p.kind == "surrogate"
-    assert p.source == f"XGBPredictor fitted on {N} real architectures of analognas"
+    assert p.source.startswith(f"XGBPredictor fitted on {N} real architectures of analognas")
+    # the embedded table's data file is found and hashed
+    anb = Path(benchmarks.load("analognas").store.meta["source"])
+    assert xgb.source["file_sha256"] == hashlib.sha256(anb.read_bytes()).hexdigest()
+    assert f"(sha256 {xgb.source['file_sha256'][:12]})" in p.source
     assert '"n_estimators": 40' in p.detail and "training sample seed 1" in p.detail
     # a source read from a file: its sha256 is named
     data = tmp_path / "source.csv"
