@@ -299,8 +299,8 @@ def export(
 
     if not is_finite(bench):
         raise InvalidInputError(
-            f"benchmark {name!r} is over an open space: it has no table to export (query it "
-            "with `naslab bench query` instead)"
+            f"benchmark {name!r} has no table to export (no finite table of architectures: an "
+            "open space or a surrogate; query it with `naslab bench query` instead)"
         )
     frame = bench.to_frame()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -172,7 +172,7 @@ def require_finite(b: Any, what: str) -> None:
     if not is_finite(b):
         raise InvalidInputError(
             f"{what} needs a finite pool of architectures to sample from (a tabular benchmark); "
-            f"{b.name!r} is over an open space with no table of architectures"
+            f"{b.name!r} has no table of architectures (an open space or a surrogate)"
         )
 
 

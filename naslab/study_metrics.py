@@ -59,6 +59,6 @@ def no_optimum_reason(bench: Benchmark) -> str | None:
         return None
     kind = "a surrogate" if bench.is_surrogate else "a benchmark"
     return (
-        f"no optimum or regret: {bench.name!r} is {kind} over an open space (no finite table of "
-        "architectures), so the best achievable value is unknown"
+        f"no optimum or regret: {bench.name!r} is {kind} with no finite table of architectures "
+        f"(space {bench.space.name!r}), so the best achievable value is unknown"
     )

@@ -90,7 +90,7 @@ def test_provenance_lines_name_role_split_and_source():
     assert "AnalogNAS-Bench" in lines[0] and "25 augmented test passes" in lines[0]
     assert lines[1].startswith("`analog_accuracy` (hardware, test split): measured: ")
     assert no_optimum_reason(ana) is None
-    assert "open space" in no_optimum_reason(OpenFormulaBench())
+    assert "no finite table" in no_optimum_reason(OpenFormulaBench())
 
 
 def test_cli_correlate_predictors_on_nbgraph(tmp_path):
@@ -113,7 +113,7 @@ def test_compare_on_an_open_space_has_no_optimum(tmp_path):
         cfg = StudyConfig(bench=name, searchers=("rs", "re"), seeds=2, budget=15)
         s = run_study(cfg, tmp_path / "so")
         b = s["benchmark"]
-        assert b["optimum"] is None and "open space" in b["no_optimum_reason"]
+        assert b["optimum"] is None and "no finite table" in b["no_optimum_reason"]
         assert (s["config"]["metric"], s["config"]["report_metric"]) == ("acc", "test_acc")
         assert b["cost"]["kind"] == "predicted_training_time" and b["cost"]["epoch_dependent"]
         for e in s["searchers"].values():
