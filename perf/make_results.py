@@ -17,6 +17,7 @@ ORDER = (
     "report",
     "spaces",
     "learning_curves_new_spaces",
+    "surrogates",
 )
 HEADER = """# Performance results
 
