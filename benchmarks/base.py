@@ -9,9 +9,10 @@ dense float32 table keyed by the space's index), which is what every embedded an
 benchmark converts its source into.
 
 Querying: `query(archs, metric, dataset, *, epoch=None, seed=None)`.
-- `archs` is one architecture (an `Arch`, an int index, a string, or an op *tuple*) -> a float; or a
-  batch (a list, or a NumPy array of indices / of op rows) -> a float32 array. Lists are always
-  batches and tuples are always single architectures.
+- `archs` is one architecture (an `Arch`, an int index, a string, an op *tuple*, or a dict such as
+  NASLib's NB101 spec or a DARTS genotype dict) -> a float; or a batch (a list, or a NumPy array
+  of indices / of op rows) -> a float32 array. Lists are always batches and tuples are always
+  single architectures.
 - `dataset=None` means the benchmark's default dataset; `epoch=None` the final (or only) value;
   `seed=None` the mean over seeds.
 
@@ -135,7 +136,7 @@ def unit_cost(note: str = "") -> CostInfo:
 
 def is_single(archs: Any) -> bool:
     """True for one architecture, False for a batch (see module docstring)."""
-    if isinstance(archs, (Arch, str, int, np.integer)):
+    if isinstance(archs, (Arch, str, int, np.integer, dict)):
         return True
     return type(archs) is tuple and not (archs and isinstance(archs[0], (Arch, str, tuple, list)))
 

@@ -46,11 +46,6 @@ ROW_KEYS = "row_keys"
 _MEMO_LIMIT = 1 << 16
 
 
-def _single(archs: Any) -> bool:
-    """`is_single`, plus a dict (NASLib's NB101 spec, a DARTS genotype dict): never a batch."""
-    return is_single(archs) or isinstance(archs, dict)
-
-
 def canonical_key(space: Any, arch: Any) -> str:
     """The row key of `arch`: `space.to_str(space.parse(arch))`."""
     return space.to_str(space.parse(arch))
@@ -229,7 +224,7 @@ class KeyedTabularBenchmark(SparseTabularBenchmark):
         seed: int | None = None,
     ) -> Any:
         col = self._column(metric, dataset, epoch, seed)
-        if _single(archs):
+        if is_single(archs):
             out = float(self._values[col, self._row(archs)])
             if out != out:
                 self._raise_missing([archs], metric, dataset)
@@ -261,7 +256,7 @@ class KeyedTabularBenchmark(SparseTabularBenchmark):
         measured on the dataset raises, as its query would."""
         d = self._dataset(dataset)
         metric, read_at, factor = self._cost_column(d, epoch)
-        single = _single(archs)
+        single = is_single(archs)
         rows = np.asarray([self._row(archs)]) if single else self.rows(archs)
         present = self._present(d)[rows]
         if not present.all():

@@ -155,7 +155,7 @@ class SurrogateBenchmark(Benchmark):
     def _parse(self, archs: Any) -> list[Arch]:
         """Canonical `Arch`s of one arch or a batch (InvalidArchError names a bad one)."""
         sp = self.space
-        if is_single(archs) or isinstance(archs, dict):
+        if is_single(archs):
             return [sp.parse(archs)]
         if isinstance(archs, np.ndarray):
             if archs.ndim == 2:
@@ -217,7 +217,7 @@ class SurrogateBenchmark(Benchmark):
     ) -> Any:
         d = self._check_query(metric, dataset, epoch)
         out = self._values(self._parse(archs), metric, d, seed)
-        return float(out[0]) if is_single(archs) or isinstance(archs, dict) else out
+        return float(out[0]) if is_single(archs) else out
 
     def reader(self, metric: str, dataset: str | None = None) -> Callable[[Any], float]:
         """`query(arch, metric, dataset)` for one arch, remembering each canonical arch's value
@@ -250,7 +250,7 @@ class SurrogateBenchmark(Benchmark):
             out = np.ones(len(items), dtype=np.float64)
         else:
             out = np.maximum(np.asarray(model.predict(items), dtype=np.float64), MIN_COST)
-        return float(out[0]) if is_single(archs) or isinstance(archs, dict) else out
+        return float(out[0]) if is_single(archs) else out
 
     def cost_info(self, dataset: str | None = None, *, epoch: int | None = None) -> CostInfo:
         d = self._dataset(dataset)
