@@ -61,6 +61,7 @@ from benchmarks.cache import cached_store
 from benchmarks.keyed import KeyedTabularBenchmark, keyed_store
 from benchmarks.sparse import SparseTabularBenchmark
 from benchmarks.store import ColumnKey, TableStore
+from benchmarks.tnb101 import TASKS as TNB101_TASKS  # the seven tasks, one list
 from nas_core import spaces
 from nas_core.errors import DataFormatError, InvalidArchError, MissingFileError, check_name
 from nas_core.provenance import Provenance
@@ -77,15 +78,6 @@ FILES = {
 }
 SPACES = tuple(dict.fromkeys(FILES.values()))
 NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-TNB101_TASKS = (
-    "class_scene",
-    "class_object",
-    "room_layout",
-    "jigsaw",
-    "segmentsemantic",
-    "normal",
-    "autoencoder",
-)
 NB101_TOP = "nasbench101"
 #: NASLib's stored score for a proxy that came out NaN or infinite (ZeroCost.query).
 FAILED = -1e8
