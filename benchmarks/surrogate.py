@@ -106,6 +106,7 @@ class SurrogateBenchmark(Benchmark):
         train_archs: Sequence[str] = (),
         source: Mapping[str, Any] | None = None,
         description: str = "",
+        audit: Mapping[str, Any] | None = None,
     ):
         self.name = name
         self.space = spaces.get(space)
@@ -131,6 +132,8 @@ class SurrogateBenchmark(Benchmark):
         self.train_archs = list(train_archs)
         self.source = dict(source or {})
         self.description = description or f"surrogate benchmark over {space}"
+        #: the headline numbers of the last audit (`set_audit`), {} before any audit
+        self.audit = dict(audit or {})
 
     # --- description ------------------------------------------------------------------------
     @property
@@ -148,7 +151,11 @@ class SurrogateBenchmark(Benchmark):
 
     def info(self) -> dict[str, Any]:
         out = super().info()
-        out["surrogate"] = {"source": self.source, "n_train": len(self.train_archs)}
+        out["surrogate"] = {
+            "source": self.source,
+            "n_train": len(self.train_archs),
+            "audit": self.audit,
+        }
         return out
 
     # --- queries ----------------------------------------------------------------------------
@@ -295,6 +302,7 @@ class SurrogateBenchmark(Benchmark):
             "datasets": entries,
             "train_archs": TRAIN_ARCHS,
             "source": self.source,
+            "audit": self.audit,
             "sha256": {f: sha256_of(folder / f) for f in files},
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
@@ -354,6 +362,8 @@ def check_manifest(man: Any, path: Path) -> dict[str, Any]:
         raise _fail(path, "'description' must be a string")
     if not isinstance(man.get("source", {}), dict):
         raise _fail(path, "'source' must be an object")
+    if not isinstance(man.get("audit", {}), dict):
+        raise _fail(path, "'audit' must be an object")
     sums = man.get("sha256")
     if not isinstance(sums, dict) or not sums:
         raise _fail(path, "'sha256' must map every file to its checksum")
@@ -431,7 +441,21 @@ def load(path: str | os.PathLike[str]) -> SurrogateBenchmark:
         train_archs=train,
         source=man.get("source", {}),
         description=man.get("description", ""),
+        audit=man.get("audit", {}),
     )
+
+
+def set_audit(folder: str | os.PathLike[str], headline: Mapping[str, Any]) -> dict[str, Any]:
+    """Record an audit's headline numbers (JSON-able) in a saved surrogate's manifest, replacing
+    the previous ones. The manifest is rewritten atomically; the checksummed files are untouched
+    (the manifest is not among them), so the models stay verifiable."""
+    folder = Path(folder)
+    man = read_manifest(folder)
+    man["audit"] = json.loads(json.dumps(dict(headline)))  # JSON-able, or TypeError here
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(man, indent=1) + "\n")
+    os.replace(tmp, folder / MANIFEST)
+    return man
 
 
 # --- fitting ----------------------------------------------------------------------------------
@@ -480,13 +504,16 @@ def fit_surrogate(
     cost_model: Any = None,
     source_file: str | os.PathLike[str] | None = None,
     name: str | None = None,
+    source_record: Mapping[str, Any] | None = None,
 ) -> SurrogateBenchmark:
     """Fit a surrogate of `metric` (one name, or several: then `model` must be a factory) on
     `dataset` of the finite benchmark `source`, from `train_size` architectures sampled with
     `seed` among those holding every requested value. `cost_metric` + `cost_model` add a model of
     training time fitted on the same architectures. `source_file`: the source's data file, whose
     sha256 goes into the provenance (default: the file a table was converted from, where its
-    store names one). Only the sampled architectures are ever shown to a model."""
+    store names one). `source_record`: extra JSON-able fields for the manifest's source record
+    (the CLI stores how to reload the source and rebuild the model there, for the audit). Only
+    the sampled architectures are ever shown to a model."""
     if not is_finite(source):
         raise InvalidInputError(
             f"benchmark {source.name!r} lists no architectures (an open space): a surrogate is "
@@ -568,6 +595,10 @@ def fit_surrogate(
         "model_class": type(models[names[0]]).__name__,
         "model_params": _model_params(models[names[0]]),
     }
+    clash = set(record) & set(source_record or {})
+    if clash:
+        raise InvalidInputError(f"source_record may not override {sorted(clash)}")
+    record.update(json.loads(json.dumps(dict(source_record or {}))))
     return SurrogateBenchmark(
         name or f"surrogate-{source.name}",
         source.space.name,

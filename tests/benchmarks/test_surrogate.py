@@ -311,3 +311,31 @@ def test_a_study_runs_on_a_surrogate(saved: Path, tmp_path: Path) -> None:
     assert "no optimum" in report and "surrogate: RFPredictor fitted on" in report
     runs = (out / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 4
+
+
+def test_set_audit_records_the_headline_and_keeps_models_verifiable(
+    rf: SurrogateBenchmark, tmp_path: Path
+) -> None:
+    from benchmarks.surrogate import set_audit
+
+    folder = rf.save(tmp_path / "s")
+    assert benchmarks.load("surrogate", path=folder).audit == {}
+    set_audit(folder, {"kendall_tau": 0.7, "n_test": 10})
+    again = benchmarks.load("surrogate", path=folder)  # checksums still hold
+    assert again.audit == {"kendall_tau": 0.7, "n_test": 10}
+    assert again.info()["surrogate"]["audit"]["kendall_tau"] == 0.7
+    with pytest.raises(TypeError):
+        set_audit(folder, {"bad": object()})
+    assert benchmarks.load("surrogate", path=folder).audit["n_test"] == 10  # left as it was
+
+
+def test_source_record_extends_the_manifest_but_cannot_override_it(
+    source: benchmarks.Benchmark,
+) -> None:
+    make = lambda: predictors.create("ridge")  # noqa: E731
+    s = fit_surrogate(
+        source, None, METRIC, make, 20, source_record={"model_spec": {"name": "ridge"}}
+    )
+    assert s.source["model_spec"] == {"name": "ridge"} and s.source["n_train"] == 20
+    with pytest.raises(InvalidInputError, match="n_train"):
+        fit_surrogate(source, None, METRIC, make, 20, source_record={"n_train": 5})
