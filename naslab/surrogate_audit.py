@@ -152,42 +152,94 @@ SPLIT_KINDS: dict[str, str] = {
     "region": "architectures where `region(arch)` is true are test; train is drawn from the rest",
 }
 
-_REGION_RE = re.compile(r"^(?P<space>[\w-]+):(?P<op>\w+)(?P<cmp>>=|<=|==)(?P<k>\d+)$")
+_REGION_RE = re.compile(r"^(?P<space>[\w-]+):(?P<op>[\w-]+)(?P<cmp>>=|<=|==)(?P<k>\d+)$")
+#: Short space names a named region also accepts.
+_SPACE_ALIASES = {"tnb101": "tnb101-micro"}
 
 
-def _op_counter(space: str) -> tuple[tuple[str, ...], Callable[[Any], Sequence[int]]]:
+def _nb101_ops(arch: Any) -> Sequence[str]:
+    from nas_core import spaces
+
+    return spaces.get("nb101").spec(arch)[1]  # the pruned cell: no padding vertices
+
+
+def _darts_ops(arch: Any) -> Sequence[str]:
+    from nas_core import spaces
+    from nas_core.spaces.darts import OPS as DARTS_OPS
+
+    normal, reduce = spaces.get("darts").to_compact(arch)
+    return [DARTS_OPS[op] for _, op in (*normal, *reduce)]
+
+
+def _op_counter(space: str) -> tuple[tuple[str, ...], Callable[[Any], Sequence[str]]]:
+    """(op names a region may count, arch -> the op name of each of its edges/layers/vertices)."""
     if space == "nb201":
         from nas_core.spaces.nb201 import OPS
 
-        return OPS, lambda arch: tuple(arch.ops)
+        return OPS, lambda arch: [OPS[o] for o in arch.ops]
     if space == "nbgraph":
         from nas_core.spaces.nbgraph import OPS as GRAPH_OPS
 
-        return GRAPH_OPS, lambda arch: tuple(arch.ops[1:])  # ops[0] is the link pattern
+        return GRAPH_OPS, lambda arch: [GRAPH_OPS[o] for o in arch.ops[1:]]  # ops[0]: the link
+    if space == "tnb101-micro":
+        from nas_core.spaces.tnb101 import MICRO_OPS
+
+        return MICRO_OPS, lambda arch: [MICRO_OPS[o] for o in arch.ops]
+    if space == "tnb101-macro":
+        from nas_core.spaces.tnb101 import MACRO_OPS
+
+        return MACRO_OPS, lambda arch: [MACRO_OPS[o] for o in arch.ops]  # 'empty' pads to 6
+    if space == "nb101":
+        from nas_core.spaces.nb101 import OPS as NB101_OPS
+
+        return NB101_OPS[2:], _nb101_ops  # input and output are in every cell
+    if space == "darts":
+        from nas_core.spaces.darts import OPS as DARTS_OPS
+
+        return DARTS_OPS, _darts_ops
     raise InvalidInputError(
-        f"named regions exist for spaces nb201 and nbgraph, got {space!r}; pass a callable "
-        "region(arch) -> bool for another space"
+        f"named regions exist for spaces {', '.join(REGION_SPACES)} (tnb101 = tnb101-micro), "
+        f"got {space!r}; pass a callable region(arch) -> bool for another space"
     )
+
+
+#: Spaces with named regions, and what a region's count runs over.
+REGION_SPACES: dict[str, str] = {
+    "nb201": "the 6 cell edges",
+    "nbgraph": "the 4 GNN layers (not the link pattern)",
+    "tnb101-micro": "the 6 cell edges",
+    "tnb101-macro": "the 6 module slots ('empty' pads a network shorter than 6 modules)",
+    "nb101": "the interior vertices of the pruned cell",
+    "darts": "the 16 edges of the normal and the reduction cell together",
+}
 
 
 def region_predicate(spec: str) -> Callable[[Any], bool]:
     """A predicate from a named region `SPACE:OP>=K` (also `<=`, `==`): the architectures of
-    `SPACE` (nb201 or nbgraph) with at least (at most, exactly) K layers/edges of op OP, e.g.
-    `nb201:nor_conv_3x3>=4`, `nbgraph:gat>=2`, `nbgraph:fc==0`."""
+    `SPACE` with at least (at most, exactly) K edges/layers/vertices of op OP (`REGION_SPACES`
+    says what is counted), e.g. `nb201:nor_conv_3x3>=4`, `nbgraph:gat>=2`, `nbgraph:fc==0`,
+    `tnb101:nor_conv_3x3>=3`, `nb101:conv3x3-bn-relu>=3`, `darts:sep_conv_3x3>=6`. An `Arch` of
+    another space is refused rather than counted by the wrong op table."""
     m = _REGION_RE.match(spec.strip()) if isinstance(spec, str) else None
     if m is None:
         raise InvalidInputError(
             f"region {spec!r} is not of the form SPACE:OP>=K (or <=, ==), e.g. "
             "'nb201:nor_conv_3x3>=4' or 'nbgraph:gat>=2'"
         )
-    ops, get_ops = _op_counter(m["space"])
+    space = _SPACE_ALIASES.get(m["space"], m["space"])
+    ops, get_ops = _op_counter(space)
     if m["op"] not in ops:
         raise InvalidInputError(f"region {spec!r}: unknown op {m['op']!r}; valid: {', '.join(ops)}")
-    op_id, k, cmp = ops.index(m["op"]), int(m["k"]), m["cmp"]
+    op, k, cmp = m["op"], int(m["k"]), m["cmp"]
     compare = {">=": k.__le__, "<=": k.__ge__, "==": k.__eq__}[cmp]
 
     def predicate(arch: Any) -> bool:
-        return bool(compare(sum(1 for o in get_ops(arch) if o == op_id)))
+        other = getattr(arch, "space", space)
+        if other != space:
+            raise InvalidInputError(
+                f"region {spec!r} counts ops of space {space!r}, got an architecture of {other!r}"
+            )
+        return bool(compare(sum(1 for o in get_ops(arch) if o == op)))
 
     predicate.__name__ = spec
     return predicate

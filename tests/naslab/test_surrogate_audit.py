@@ -207,7 +207,8 @@ def test_nbgraph_named_region_reads_ops_not_the_link() -> None:
         ({"kind": "region", "region": "nb201:nor_conv_3x3>=7"}, "leaves 300 train and 0 test"),
         ({"kind": "region", "region": "nb201:conv>=2"}, "unknown op 'conv'; valid: skip_connect"),
         ({"kind": "region", "region": "nb201 conv"}, "not of the form SPACE:OP>=K"),
-        ({"kind": "region", "region": "darts:sep_conv_3x3>=2"}, "pass a callable"),
+        ({"kind": "region", "region": "nb999:conv>=2"}, "got 'nb999'; pass a callable"),
+        ({"kind": "region", "region": "tnb101:nor_conv_3x3>=2"}, "got an architecture of 'nb201'"),
         ({"kind": "top", "top_fraction": 1.5}, "top_fraction must be in"),
     ],
 )
@@ -235,3 +236,77 @@ def test_constant_predictions_give_nan_not_an_error() -> None:
     q = fit_quality(np.arange(50.0), np.full(50, 3.0), resamples=10)
     assert math.isnan(q["kendall_tau"]["value"]) and math.isnan(q["kendall_tau"]["hi"])
     assert q["mae"]["value"] == pytest.approx(np.mean(np.abs(np.arange(50.0) - 3.0)))
+
+
+# ----------------------------------------------------------------------------------------------
+# named regions of the other spaces
+
+
+def test_tnb101_micro_region_counts_cell_edges_and_takes_the_short_name() -> None:
+    arch = Arch("tnb101-micro", (3, 3, 3, 0, 1, 2))  # 3x conv3x3, one none, skip, conv1x1
+    assert region_predicate("tnb101:nor_conv_3x3>=3")(arch)
+    assert not region_predicate("tnb101-micro:nor_conv_3x3>=4")(arch)
+    assert region_predicate("tnb101:none==1")(arch)
+    assert region_predicate("tnb101:skip_connect<=1")(arch)
+
+
+def test_tnb101_micro_region_split_over_the_whole_space() -> None:
+    space = spaces.get("tnb101-micro")
+    archs = space.all_archs()
+    tr, te = splits(archs, np.zeros(len(archs)), "region", region="tnb101:nor_conv_3x3>=3")
+    conv3 = (space.op_rows(archs) == 3).sum(axis=1)  # op id 3 = nor_conv_3x3
+    assert set(te) == set(np.flatnonzero(conv3 >= 3)) and te.size + tr.size == 4096
+    # 6 edges, 4 ops each: P(>= 3 of 6 edges conv3x3) = 1 - sum_{j<3} C(6,j) 3^(6-j) / 4^6
+    assert te.size == 4096 - (3**6 + 6 * 3**5 + 15 * 3**4)
+
+
+def test_tnb101_macro_region_counts_module_codes() -> None:
+    arch = Arch("tnb101-macro", (1, 2, 4, 2, 0, 0))  # 4 modules: 2 padding slots
+    assert region_predicate("tnb101-macro:empty==2")(arch)
+    assert region_predicate("tnb101-macro:double_channels>=2")(arch)
+    assert not region_predicate("tnb101-macro:downsample>=1")(arch)
+
+
+def test_nb101_region_counts_the_pruned_cell_not_padding() -> None:
+    space = spaces.get("nb101")
+    matrix = [[0, 1, 1, 0, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0], [0] * 5]
+    ops = ["input", "conv3x3-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output"]
+    arch = space.parse((matrix, ops))  # the maxpool vertex reaches no output: pruned
+    assert region_predicate("nb101:conv3x3-bn-relu==2")(arch)
+    # padding vertices carry maxpool3x3's id in Arch.ops; they are not counted
+    assert region_predicate("nb101:maxpool3x3==0")(arch)
+    assert region_predicate("nb101:conv1x1-bn-relu<=0")(arch)
+    with pytest.raises(InvalidInputError, match="unknown op 'input'; valid: maxpool3x3"):
+        region_predicate("nb101:input>=1")
+
+
+def test_darts_region_counts_both_cells() -> None:
+    normal = [
+        ("sep_conv_3x3", 0),
+        ("sep_conv_3x3", 1),
+        ("skip_connect", 0),
+        ("sep_conv_3x3", 2),
+        ("max_pool_3x3", 0),
+        ("dil_conv_3x3", 1),
+        ("sep_conv_5x5", 3),
+        ("avg_pool_3x3", 4),
+    ]
+    reduce = [
+        ("max_pool_3x3", 0),
+        ("max_pool_3x3", 1),
+        ("sep_conv_3x3", 0),
+        ("skip_connect", 2),
+        ("max_pool_3x3", 0),
+        ("dil_conv_5x5", 3),
+        ("skip_connect", 2),
+        ("sep_conv_3x3", 4),
+    ]
+    arch = spaces.get("darts").parse({"normal": normal, "reduce": reduce})
+    assert region_predicate("darts:sep_conv_3x3==5")(arch)  # 3 normal + 2 reduction
+    assert region_predicate("darts:max_pool_3x3==4")(arch)  # 1 normal + 3 reduction
+    assert not region_predicate("darts:dil_conv_5x5>=2")(arch)
+
+
+def test_region_refuses_an_arch_of_another_space() -> None:
+    with pytest.raises(InvalidInputError, match="counts ops of space 'tnb101-micro'"):
+        region_predicate("tnb101:nor_conv_3x3>=1")(Arch("nb201", (2, 2, 2, 2, 2, 2)))
