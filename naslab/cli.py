@@ -31,6 +31,7 @@ _SUBCOMMANDS = [
     ("naslab.cli_report", "report", "report"),
     ("naslab.cli_searcher", "app", "searcher"),
     ("naslab.cli_space", "app", "space"),
+    ("naslab.cli_surrogate", "app", "surrogate"),
     ("naslab.cli_zerocost", "app", "zerocost"),
 ]
 

@@ -148,6 +148,11 @@ def info(
         head.add_row("about", esc(data["description"]))
     head.add_row("citation", esc(data["citation"] or "-"))
     head.add_row("licence", esc(data["licence"] or "-"))
+    if data.get("surrogate"):  # where its training data came from, and its last audit
+        from naslab.cli_surrogate import surrogate_rows
+
+        for key, text in surrogate_rows(data["surrogate"]):
+            head.add_row(esc(key), esc(text))
     console.print(head)
     for ds, d in data["datasets"].items():
         t = Table(title=f"dataset {ds}: {len(d['metrics'])} metrics", title_justify="left")
@@ -211,6 +216,14 @@ def query(
     epoch: Annotated[
         int | None, typer.Option("--epoch", help="Epoch (default: the final value).")
     ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="A table's value of this training seed; on a surrogate, a draw from its "
+            "predictive distribution (default: the mean).",
+        ),
+    ] = None,
     path: PathOpt = None,
     option: OptionOpt = None,
     as_json: JsonOpt = False,
@@ -223,7 +236,7 @@ def query(
     for m in names:
         bench.metric_info(m, ds)  # unknown metric -> valid ones + suggestion
     parsed = [bench.space.parse(a) for a in archs]
-    values = {m: bench.query(parsed, m, ds, epoch=epoch) for m in names}
+    values = {m: bench.query(parsed, m, ds, epoch=epoch, seed=seed) for m in names}
     arch_strs = [bench.space.to_str(a) for a in parsed]
     if as_json:
         print_json(
@@ -231,6 +244,7 @@ def query(
                 "benchmark": bench.name,
                 "dataset": ds,
                 "epoch": epoch,
+                "seed": seed,
                 "metrics": names,
                 "rows": [
                     {
@@ -246,7 +260,9 @@ def query(
         return
     from rich.table import Table
 
-    when = f", epoch {epoch}" if epoch is not None else ""
+    when = (f", epoch {epoch}" if epoch is not None else "") + (
+        f", seed {seed}" if seed is not None else ""
+    )
     title = f"{bench.name} / {ds}{when}"
     if len(names) <= _WIDE_MAX_METRICS:  # one row per arch
         t = Table(title=esc(title), title_justify="left")
