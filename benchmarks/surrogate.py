@@ -460,8 +460,9 @@ def set_audit(folder: str | os.PathLike[str], headline: Mapping[str, Any]) -> di
 
 # --- fitting ----------------------------------------------------------------------------------
 def _fresh(model: Any) -> Any:
-    """A Regressor instance from an instance or a zero-argument factory."""
-    if isinstance(model, Regressor):
+    """A Regressor instance from an instance or a zero-argument factory (a class is a factory:
+    the protocol check alone would take a class with fit/predict methods for an instance)."""
+    if isinstance(model, Regressor) and not isinstance(model, type):
         return model
     if callable(model):
         made = model()
@@ -492,6 +493,130 @@ def _measured(source: Benchmark, metric: str, d: str) -> tuple[list[Arch], np.nd
     return [a for a, k in zip(archs, ok, strict=True) if k], y[ok]
 
 
+#: Scores `fit_surrogate(tune=...)` can select hyper-parameters by (higher is better), each the
+#: mean over the CV folds of a score of the held-out fold's predictions.
+TUNE_SCORES: dict[str, str] = {
+    "kendall_tau": "Kendall's tau-b (scipy.stats.kendalltau) of the fold's truths and predictions",
+    "r2": "coefficient of determination R² (sklearn.metrics.r2_score)",
+}
+
+
+def _fold_score(score: str, y: np.ndarray, pred: np.ndarray) -> float:
+    if score == "r2":
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(y, pred))
+    from scipy import stats
+
+    with np.errstate(invalid="ignore"):
+        return float(stats.kendalltau(y, pred).statistic)  # NaN for constant predictions
+
+
+def _check_tuning(proto: Any, tune: Any, cv: Any, score: str, n_train: int) -> list[dict]:
+    """The grid's candidates, in `sklearn.model_selection.ParameterGrid` order, after checking
+    the grid, the fold count, the score and that the model can be cloned with new parameters.
+    Anything wrong is one InvalidInputError naming it (before any model is fitted)."""
+    from sklearn.model_selection import ParameterGrid
+
+    if score not in TUNE_SCORES:
+        raise InvalidInputError(
+            f"tune_score must be one of {', '.join(TUNE_SCORES)}, got {score!r}"
+        )
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or not 2 <= cv <= n_train:
+        raise InvalidInputError(
+            f"cv must be an integer number of folds in 2..{n_train} (the training sample), "
+            f"got {cv!r}"
+        )
+    if not callable(getattr(proto, "get_params", None)) or not callable(
+        getattr(proto, "set_params", None)
+    ):
+        raise InvalidInputError(
+            f"tune= needs a model with scikit-learn's get_params/set_params; a "
+            f"{type(proto).__name__} has none"
+        )
+    if not isinstance(tune, Mapping) or not tune:
+        raise InvalidInputError(
+            f"tune must be a non-empty {{parameter: [values]}} grid, got {tune!r}"
+        )
+    known = proto.get_params(deep=False)
+    for k, values in tune.items():
+        if not isinstance(k, str) or k not in known:
+            raise InvalidInputError(
+                f"tune grid: {type(proto).__name__} has no parameter {k!r}; its parameters: "
+                f"{', '.join(sorted(known))}"
+            )
+        if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+            raise InvalidInputError(
+                f"tune grid: {k!r} must map to a list of values, got {values!r}"
+            )
+        if not values:
+            raise InvalidInputError(f"tune grid: {k!r} has no values to try")
+        try:
+            json.dumps(list(values))
+        except (TypeError, ValueError):
+            raise InvalidInputError(
+                f"tune grid: the values of {k!r} must be JSON-able (numbers, strings, booleans, "
+                f"None), got {values!r}"
+            ) from None
+    candidates = [dict(c) for c in ParameterGrid({k: list(v) for k, v in tune.items()})]
+    validate = getattr(type(proto), "validate_params", None)
+    if callable(validate):  # a model that checks its parameters: refuse a bad value up front
+        for c in candidates:
+            try:
+                validate({**known, **c})
+            except InvalidInputError as e:
+                raise InvalidInputError(f"tune grid candidate {c}: {e}") from None
+    return candidates
+
+
+def _tune(
+    proto: Any,
+    grid: Mapping[str, Sequence[Any]],
+    candidates: list[dict],
+    archs: list[str],
+    y: np.ndarray,
+    cv: int,
+    score: str,
+    seed: int,
+) -> dict[str, Any]:
+    """K-fold CV of every candidate on the training sample only; the record of what was tried
+    and chosen (JSON-able). Folds are shuffled with the training sample's seed; the same folds
+    serve every candidate. A candidate's score is the mean over folds (NaN when a fold's score
+    is undefined, e.g. constant predictions for tau); the best finite mean wins, ties going to
+    the first in grid order."""
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold
+
+    folds = list(KFold(n_splits=int(cv), shuffle=True, random_state=int(seed)).split(archs))
+    rows = []
+    for c in candidates:
+        per_fold = []
+        for fit_rows, val_rows in folds:
+            m = clone(proto).set_params(**c)
+            m.fit([archs[i] for i in fit_rows], y[fit_rows])
+            pred = np.asarray(m.predict([archs[i] for i in val_rows]), dtype=np.float64)
+            per_fold.append(_fold_score(score, y[val_rows], pred))
+        mean = float(np.mean(per_fold))
+        rows.append({"params": c, "score": mean, "fold_scores": per_fold})
+    means = np.array([r["score"] for r in rows])
+    if not np.isfinite(means).any():
+        raise InvalidInputError(
+            f"no candidate of the tune grid has a finite {cv}-fold CV {score} (constant "
+            "predictions on every fold?); widen the grid or use tune_score='r2'"
+        )
+    best = int(np.nanargmax(means))
+    return {
+        "grid": json.loads(json.dumps({k: list(v) for k, v in grid.items()})),
+        "cv": int(cv),
+        "score": score,
+        "score_description": TUNE_SCORES[score],
+        "fold_seed": int(seed),
+        "candidates": json.loads(json.dumps(rows)),
+        "chosen": json.loads(json.dumps(candidates[best])),
+        "chosen_score": float(means[best]),
+    }
+
+
 def fit_surrogate(
     source: Benchmark,
     dataset: str | None,
@@ -505,6 +630,9 @@ def fit_surrogate(
     source_file: str | os.PathLike[str] | None = None,
     name: str | None = None,
     source_record: Mapping[str, Any] | None = None,
+    tune: Mapping[str, Sequence[Any]] | None = None,
+    cv: int = 5,
+    tune_score: str = "kendall_tau",
 ) -> SurrogateBenchmark:
     """Fit a surrogate of `metric` (one name, or several: then `model` must be a factory) on
     `dataset` of the finite benchmark `source`, from `train_size` architectures sampled with
@@ -513,7 +641,15 @@ def fit_surrogate(
     sha256 goes into the provenance (default: the file a table was converted from, where its
     store names one). `source_record`: extra JSON-able fields for the manifest's source record
     (the CLI stores how to reload the source and rebuild the model there, for the audit). Only
-    the sampled architectures are ever shown to a model."""
+    the sampled architectures are ever shown to a model.
+
+    `tune`: a grid `{parameter: [values]}` of the model's (scikit-learn `get_params` names),
+    searched by `cv`-fold cross-validation on the training sample alone (folds shuffled with
+    `seed`), each candidate scored by the mean over folds of `tune_score` (`TUNE_SCORES`: Kendall
+    tau by default, since a surrogate is mostly asked to rank; or R²); the best is refitted on the
+    whole training sample. The grid, every candidate's fold scores and the chosen parameters go
+    into the source record (`tuning`, per metric) and the chosen ones into the provenance. The
+    cost model is not tuned."""
     if not is_finite(source):
         raise InvalidInputError(
             f"benchmark {source.name!r} lists no architectures (an open space): a surrogate is "
@@ -533,6 +669,9 @@ def fit_surrogate(
         raise InvalidInputError("cost_metric and cost_model go together")
     if isinstance(train_size, bool) or not isinstance(train_size, (int, np.integer)):
         raise InvalidInputError(f"train_size must be an integer, got {train_size!r}")
+    candidates = None
+    if tune is not None:  # checked before any data is read or model fitted
+        candidates = _check_tuning(_fresh(model), tune, cv, tune_score, int(train_size))
     measured = {
         m: _measured(source, m, d) for m in [*names, *([cost_metric] if cost_metric else [])]
     }
@@ -562,16 +701,29 @@ def fit_surrogate(
     src_text = source.name + (f" (sha256 {sha[:12]})" if sha else "")
     models: dict[str, Any] = {}
     infos: dict[str, MetricInfo] = {}
+    tuning: dict[str, Any] = {}
     for m in names:
         reg = _fresh(model)
-        reg.fit(train, np.array([value_of[m][k] for k in train]))
+        y_train = np.array([value_of[m][k] for k in train])
+        how = ""
+        if candidates is not None:
+            from sklearn.base import clone
+
+            tuning[m] = _tune(reg, tune or {}, candidates, train, y_train, cv, tune_score, seed)
+            reg = clone(reg).set_params(**tuning[m]["chosen"])
+            how = (
+                f"; chosen by {cv}-fold CV on the training sample ({tune_score} "
+                f"{tuning[m]['chosen_score']:.4f}) over the grid "
+                f"{json.dumps(tuning[m]['grid'], sort_keys=True)}"
+            )
+        reg.fit(train, y_train)
         params = _model_params(reg)
         cls = type(reg).__name__
         prov = Provenance(
             "surrogate",
             f"{cls} fitted on {len(train)} real architectures of {src_text}",
-            f"metric {m!r} on {d!r}; hyper-parameters {json.dumps(params, sort_keys=True)}; "
-            f"training sample seed {seed}",
+            f"metric {m!r} on {d!r}; hyper-parameters {json.dumps(params, sort_keys=True)}"
+            f"{how}; training sample seed {seed}",
         )
         real = source.metric_info(m, d)
         infos[m] = replace(real, description=f"surrogate prediction of: {real.description}",
@@ -595,6 +747,8 @@ def fit_surrogate(
         "model_class": type(models[names[0]]).__name__,
         "model_params": _model_params(models[names[0]]),
     }
+    if tuning:
+        record["tuning"] = tuning
     clash = set(record) & set(source_record or {})
     if clash:
         raise InvalidInputError(f"source_record may not override {sorted(clash)}")

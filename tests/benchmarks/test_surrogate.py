@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.base import BaseEstimator
 
 import benchmarks
 from benchmarks.base import is_finite
@@ -339,3 +340,147 @@ def test_source_record_extends_the_manifest_but_cannot_override_it(
     assert s.source["model_spec"] == {"name": "ridge"} and s.source["n_train"] == 20
     with pytest.raises(InvalidInputError, match="n_train"):
         fit_surrogate(source, None, METRIC, make, 20, source_record={"n_train": 5})
+
+
+# --- hyper-parameters tuned by cross-validation on the training sample -------------------------
+_TRUTH: dict[str, float] = {}  # canonical string -> the source's value, for LookupModel
+_SEEN: list[tuple[str, list[str]]] = []  # ("fit" | "predict", archs) of every LookupModel call
+
+
+class LookupModel(BaseEstimator):
+    """A recording model whose CV score is known in advance: it predicts `sign` * the true
+    value + `noise` * N(0, 1), so (sign 1, noise 0) ranks perfectly (tau 1, R² 1) and every
+    other candidate is worse. It records every architecture it is fitted on or asked about."""
+
+    def __init__(self, sign: float = 1.0, noise: float = 0.0, seed: int = 0):
+        self.sign = sign
+        self.noise = noise
+        self.seed = seed
+
+    def fit(self, archs: Any, y: Any) -> LookupModel:
+        self.fitted_on_ = [str(a) for a in archs]
+        _SEEN.append(("fit", self.fitted_on_))
+        return self
+
+    def predict(self, archs: Any) -> np.ndarray:
+        keys = [str(a) for a in archs]
+        _SEEN.append(("predict", keys))
+        rng = np.random.default_rng(self.seed)
+        truth = np.array([_TRUTH[k] for k in keys])
+        return self.sign * truth + self.noise * rng.standard_normal(len(keys))
+
+
+@pytest.fixture
+def lookup(source: benchmarks.Benchmark) -> None:
+    if not _TRUTH:
+        archs = source.archs()
+        values = source.query(archs, METRIC)
+        _TRUTH.update(zip(map(source.space.to_str, archs), map(float, values), strict=True))
+    _SEEN.clear()
+
+
+@pytest.mark.parametrize("score", ["kendall_tau", "r2"])
+def test_tuning_chooses_the_best_cv_score_and_refits_on_the_training_sample(
+    source: benchmarks.Benchmark, lookup: None, score: str
+) -> None:
+    grid = {"sign": [-1.0, 1.0], "noise": [3.0, 0.0]}
+    s = fit_surrogate(
+        source, None, METRIC, LookupModel(), 60, seed=4, tune=grid, cv=4, tune_score=score
+    )
+    rec = s.source["tuning"][METRIC]
+    assert rec["grid"] == grid and rec["cv"] == 4 and rec["score"] == score
+    assert len(rec["candidates"]) == 4 and all(
+        len(c["fold_scores"]) == 4 for c in rec["candidates"]
+    )
+    scores = [c["score"] for c in rec["candidates"]]
+    best = rec["candidates"][int(np.argmax(scores))]
+    assert rec["chosen"] == best["params"] == {"sign": 1.0, "noise": 0.0}
+    assert rec["chosen_score"] == max(scores) == pytest.approx(1.0)
+    assert all(x < 0.9 for x in scores if x != max(scores))  # the grid really discriminated
+    for c in rec["candidates"]:
+        assert c["score"] == pytest.approx(np.mean(c["fold_scores"]))
+    model = s.model(METRIC)
+    assert model.get_params() == {"sign": 1.0, "noise": 0.0, "seed": 0}
+    assert model.fitted_on_ == s.train_archs  # refitted on the whole training sample
+    prov = s.metric_info(METRIC).provenance.detail
+    assert f"chosen by 4-fold CV on the training sample ({score} 1.0000)" in prov
+    assert '"noise": 0.0' in prov and '"sign": 1.0' in prov
+    assert json.loads(json.dumps(s.source)) == s.source  # the record is JSON-able
+
+
+def test_tuning_never_shows_the_model_a_test_architecture(
+    source: benchmarks.Benchmark, lookup: None
+) -> None:
+    s = fit_surrogate(
+        source, None, METRIC, LookupModel, 50, seed=9, tune={"noise": [0.0, 1.0, 2.0]}, cv=5
+    )
+    train = set(s.train_archs)
+    shown = [a for _, archs in _SEEN for a in archs]
+    assert set(shown) == train  # every CV fit and prediction drew on the training sample only
+    # 3 candidates x 5 folds, each a fit on 40 archs and a prediction of the other 10; then the
+    # refit of the chosen candidate on all 50
+    calls = [(kind, len(archs)) for kind, archs in _SEEN]
+    assert calls == [("fit", 40), ("predict", 10)] * 15 + [("fit", 50)]
+    for k in range(0, 30, 2):
+        fitted, predicted = set(_SEEN[k][1]), set(_SEEN[k + 1][1])
+        assert not fitted & predicted and fitted | predicted == train
+    # the five held-out folds of a candidate partition the training sample
+    held = [a for k in range(1, 10, 2) for a in _SEEN[k][1]]
+    assert sorted(held) == sorted(train)
+
+
+def test_tuning_a_real_predictor(source: benchmarks.Benchmark) -> None:
+    s = fit_surrogate(
+        source, None, METRIC, lambda: predictors.create("ridge"), 60, seed=1,
+        tune={"alpha": [1e-2, 1e4]}, cv=3,
+    )  # fmt: skip
+    rec = s.source["tuning"][METRIC]
+    chosen = rec["chosen"]["alpha"]
+    assert (
+        s.model(METRIC).alpha
+        == chosen
+        == rec["candidates"][int(np.argmax([c["score"] for c in rec["candidates"]]))]["params"][
+            "alpha"
+        ]
+    )
+    assert s.source["model_params"]["alpha"] == chosen
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tune": {}}, "non-empty"),
+        ({"tune": [("sign", [1])]}, "non-empty"),
+        (
+            {"tune": {"depth": [1, 2]}},
+            "has no parameter 'depth'; its parameters: noise, seed, sign",
+        ),
+        ({"tune": {"sign": 1.0}}, "'sign' must map to a list of values"),
+        ({"tune": {"sign": "ab"}}, "'sign' must map to a list of values"),
+        ({"tune": {"sign": []}}, "'sign' has no values to try"),
+        ({"tune": {"sign": [object()]}}, "must be JSON-able"),
+        ({"tune": {"sign": [1.0]}, "cv": 1}, r"cv must be an integer number of folds in 2\.\.30"),
+        ({"tune": {"sign": [1.0]}, "cv": 31}, r"in 2\.\.30"),
+        (
+            {"tune": {"sign": [1.0]}, "tune_score": "mse"},
+            "tune_score must be one of kendall_tau, r2",
+        ),
+    ],
+)
+def test_bad_tuning_grids(
+    source: benchmarks.Benchmark, lookup: None, kwargs: dict, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        fit_surrogate(source, None, METRIC, LookupModel(), 30, **kwargs)
+    assert _SEEN == []  # refused before any model was fitted
+
+
+def test_bad_tuning_values_and_models(source: benchmarks.Benchmark) -> None:
+    with pytest.raises(
+        InvalidInputError, match=r"tune grid candidate \{'max_depth': 0\}.*max_depth"
+    ):
+        fit_surrogate(source, None, METRIC, predictors.create("xgb"), 30, tune={"max_depth": [0]})
+    with pytest.raises(InvalidInputError, match="get_params/set_params; a Recorder has none"):
+        fit_surrogate(source, None, METRIC, Recorder(), 30, tune={"alpha": [1.0]})
+    with pytest.raises(InvalidInputError, match="no candidate of the tune grid has a finite"):
+        fit_surrogate(source, None, METRIC, LookupModel(sign=0.0), 30, tune={"noise": [0.0]}, cv=3)
