@@ -39,6 +39,7 @@ Default metrics come from the metrics' roles (`naslab.study_metrics.default_metr
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -63,6 +64,7 @@ from naslab.study_report import (
     load_results,
 )
 from naslab.study_run import RunTask, execute_run, make_searcher, pack_bench
+from naslab.surrogate_warning import OwnModelWarning, own_model_warnings
 from naslab.validate import check_seed, check_time_budget
 from searchers.constraints import parse_constraints, parse_objectives
 from searchers.loop import check_budget, check_isomorphism
@@ -417,6 +419,8 @@ def run_study(
 
     check_executor(executor, workers, pool)
     config, bench = resolve(config)
+    for line in own_model_warnings(config, bench):  # the report repeats them
+        warnings.warn(line, OwnModelWarning, stacklevel=2)
     od = output_dir(out)
     with od.open(fresh=fresh):
         described = _check_existing(od, config)

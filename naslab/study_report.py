@@ -47,6 +47,7 @@ from nas_core.results import ResultLog
 from naslab import stats
 from naslab.figures import DEFAULT_FORMATS, FIGURE_FORMATS, check_formats
 from naslab.study_metrics import no_optimum_reason, provenance_lines
+from naslab.surrogate_warning import own_model_warnings
 from naslab.tables import decimals_for, format_mean_ci, format_number, format_p, render_table
 from searchers.loop import ISOMORPHISM, cost_epoch, cost_rule
 
@@ -1008,6 +1009,7 @@ def write_report(
             f"metrics' units: {ref}); union front: {mo['union_front_size']} points; true "
             f"front hypervolume in the same space: {format_number(mo['true_front_hypervolume'], decimals=4)}"
         )
+    lines += [f"- **warning**: {w}" for w in summary.get("warnings", [])]
     if b.get("provenance"):
         lines += ["", "Where the numbers come from:", ""]
         lines += [f"- {p}" for p in b["provenance"]]
@@ -1153,6 +1155,7 @@ def write_outputs(
     summary_df, summary = summarize(config, bench, traj, runs)
     if sources:
         summary["sources"] = list(sources)
+    summary["warnings"] = own_model_warnings(config, bench)
     tables = write_tables(out, summary, summary_df)
     notes = list(notes)
     empty = _empty_runs_note(bench, traj, runs)

@@ -36,6 +36,11 @@ class Searcher(ABC):
     #: True for searchers that need a finite space with an index table: they refuse an open
     #: space (none of the built-in ones; predictor-guided searchers fit on encodings).
     needs_index: bool = False
+    #: Registered predictors (`predictors.list()`) the searcher fits, by default, to choose what
+    #: to query; () for searchers guided by no performance predictor. A study warns when such a
+    #: searcher runs on a surrogate benchmark built from the same model class (NAS-Bench-x11's
+    #: guideline; `naslab.surrogate_warning`).
+    guide_predictors: tuple[str, ...] = ()
 
     def __init__(self, space: SearchSpace, seed: int | None = 0, **params: Any):
         self.space = space
@@ -50,6 +55,10 @@ class Searcher(ABC):
     @abstractmethod
     def tell(self, archs: Sequence[Arch], values: np.ndarray) -> None:
         """Report measured values (higher is better) for architectures returned by `ask`."""
+
+    def guiding_predictors(self) -> tuple[str, ...]:
+        """The predictors this instance fits (its parameters may replace the default ones)."""
+        return self.guide_predictors
 
     def result(self) -> Any:  # noqa: B027 - optional hook
         """Searcher-specific summary (e.g. a Pareto front); None by default."""

@@ -128,6 +128,16 @@ class _PredictorGuided(Searcher):
     def result(self) -> Any:
         return {"predictor": self.predictor_name, "fits": getattr(self, "_fits", 0)}
 
+    def guiding_predictors(self) -> tuple[str, ...]:
+        """The predictor this instance fits; for an `ensemble`, its members' predictor (the
+        model class that decides; a wrapper of another class is a different model)."""
+        if self.predictor_name != "ensemble":
+            return (self.predictor_name,)
+        import predictors
+
+        base = self.predictor_params.get("base", predictors.params_of("ensemble")["base"].default)
+        return (str(base),)
+
     # --- pieces -----------------------------------------------------------------------------------
     def _random_unasked(self) -> Arch:
         for _ in range(1000):
@@ -214,6 +224,7 @@ class _PredictorGuided(Searcher):
     },
 )
 class Bananas(_PredictorGuided):
+    guide_predictors = ("bananas",)
     needs_uncertainty = True
     default_predictor_params = {"bananas": {"epochs": 50}}
 
@@ -272,6 +283,7 @@ class Bananas(_PredictorGuided):
     },
 )
 class NPENAS(_PredictorGuided):
+    guide_predictors = ("gin",)
     default_predictor_params = {"gin": {"epochs": 50}}
 
     def __init__(
@@ -316,6 +328,7 @@ class NPENAS(_PredictorGuided):
     },
 )
 class GPBayesOpt(_PredictorGuided):
+    guide_predictors = ("gp",)
     needs_uncertainty = True
     default_predictor_params = {"gp": {"n_restarts": 0}}
 
@@ -376,6 +389,7 @@ class GPBayesOpt(_PredictorGuided):
     },
 )  # fmt: skip
 class WeakNAS(_PredictorGuided):
+    guide_predictors = ("mlp",)
     default_predictor_params = {"mlp": {"epochs": 50}}
 
     def __init__(
