@@ -633,6 +633,7 @@ def fit_surrogate(
     tune: Mapping[str, Sequence[Any]] | None = None,
     cv: int = 5,
     tune_score: str = "kendall_tau",
+    exclude: Sequence[Any] | None = None,
 ) -> SurrogateBenchmark:
     """Fit a surrogate of `metric` (one name, or several: then `model` must be a factory) on
     `dataset` of the finite benchmark `source`, from `train_size` architectures sampled with
@@ -649,7 +650,11 @@ def fit_surrogate(
     tau by default, since a surrogate is mostly asked to rank; or R²); the best is refitted on the
     whole training sample. The grid, every candidate's fold scores and the chosen parameters go
     into the source record (`tuning`, per metric) and the chosen ones into the provenance. The
-    cost model is not tuned."""
+    cost model is not tuned.
+
+    `exclude`: architectures never to train on (a region held out for an audit, the cells whose
+    real seed spread the noise is compared with); the sample is drawn from the rest, and the
+    source record counts them (`n_excluded`)."""
     if not is_finite(source):
         raise InvalidInputError(
             f"benchmark {source.name!r} lists no architectures (an open space): a surrogate is "
@@ -681,10 +686,17 @@ def fit_surrogate(
         ks = {to_str(a) for a in archs}
         keys = ks if keys is None else keys & ks
     pool = sorted(keys or ())
+    left_out = ""
+    if exclude is not None:
+        if is_single(exclude):
+            raise InvalidInputError("exclude must be a batch (list) of architectures")
+        barred = {to_str(source.space.parse(a)) for a in exclude}
+        pool = [k for k in pool if k not in barred]
+        left_out = f", less the {len(barred)} excluded"
     if not 1 <= train_size <= len(pool):
         raise InvalidInputError(
             f"train_size must be in 1..{len(pool)} (the architectures of {source.name!r} holding "
-            f"{', '.join(measured)} on {d!r}), got {train_size}"
+            f"{', '.join(measured)} on {d!r}{left_out}), got {train_size}"
         )
     rng = np.random.default_rng(seed)
     train = [pool[i] for i in sorted(rng.choice(len(pool), size=int(train_size), replace=False))]
@@ -743,6 +755,7 @@ def fit_surrogate(
         "cost_metric": {d: cost_metric} if cost_metric else {},
         "n_train": len(train),
         "n_pool": len(pool),
+        "n_excluded": 0 if exclude is None else len(keys or ()) - len(pool),
         "train_seed": int(seed),
         "model_class": type(models[names[0]]).__name__,
         "model_params": _model_params(models[names[0]]),

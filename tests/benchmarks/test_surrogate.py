@@ -484,3 +484,17 @@ def test_bad_tuning_values_and_models(source: benchmarks.Benchmark) -> None:
         fit_surrogate(source, None, METRIC, Recorder(), 30, tune={"alpha": [1.0]})
     with pytest.raises(InvalidInputError, match="no candidate of the tune grid has a finite"):
         fit_surrogate(source, None, METRIC, LookupModel(sign=0.0), 30, tune={"noise": [0.0]}, cv=3)
+
+
+def test_excluded_architectures_are_never_trained_on(source: benchmarks.Benchmark) -> None:
+    sp = source.space
+    barred = [sp.to_str(a) for a in source.archs()[: source.num_archs() - 40]]
+    rec = Recorder()
+    s = fit_surrogate(source, None, METRIC, rec, 30, seed=2, exclude=barred)
+    assert not set(s.train_archs) & set(barred) and len(s.train_archs) == 30
+    assert s.source["n_pool"] == 40 and s.source["n_excluded"] == len(barred)
+    with pytest.raises(InvalidInputError, match=r"train_size must be in 1\.\.40 .*less the"):
+        fit_surrogate(source, None, METRIC, Recorder(), 41, exclude=barred)
+    with pytest.raises(InvalidInputError, match="exclude must be a batch"):
+        fit_surrogate(source, None, METRIC, Recorder(), 5, exclude=barred[0])
+    assert fit_surrogate(source, None, METRIC, Recorder(), 5).source["n_excluded"] == 0
