@@ -59,8 +59,10 @@ CALIBRATION_FIELDS: dict[str, str] = {
     "nll": "mean negative log-likelihood of the truths under N(mean, std)",
     "median_std": "median predictive std",
     "median_abs_error": "median |truth - mean|",
-    "dispersion": "'under' (intervals cover less than they claim: seed= draws too narrow), 'over'"
-    " or 'consistent', from the 95% level's binomial test",
+    "dispersion_per_level": "per level: 'under' (the interval covers less than it claims: seed= "
+    "draws too narrow), 'over' (too wide) or 'consistent', by the binomial test at ALPHA",
+    "dispersion": "the levels' common verdict, or 'mixed' where they differ (a heavy-tailed error: "
+    "the 68% interval too wide while the 95% one is right or too narrow)",
 }
 
 SEED_SPREAD_FIELDS: dict[str, str] = {
@@ -166,11 +168,15 @@ def calibration(
         "median_std": float(np.median(s)),
         "median_abs_error": float(np.median(np.abs(err))),
     }
-    out["dispersion"] = _dispersion(cov.get("95") or cov[_level_key(lv[-1])])
+    per_level = {k: _dispersion(c) for k, c in cov.items()}
+    out["dispersion_per_level"] = per_level
+    verdicts = set(per_level.values())
+    out["dispersion"] = verdicts.pop() if len(verdicts) == 1 else "mixed"
     return out
 
 
 def _dispersion(c: dict[str, Any]) -> str | None:
+    """'under' / 'over' where the binomial test rejects the nominal coverage at `ALPHA`."""
     if c["value"] is None:
         return None
     if c["p_value"] >= ALPHA:
@@ -390,7 +396,8 @@ def _fmt(x: Any, digits: int = 3) -> str:
 def _cov_cell(c: dict[str, Any]) -> str:
     if c["value"] is None:
         return "n/a"
-    return f"{c['value']:.3f} [{c['lo']:.3f}, {c['hi']:.3f}] (p={_fmt(c['p_value'])})"
+    p = "p<1e-300" if c["p_value"] == 0 else f"p={_fmt(c['p_value'])}"  # underflow
+    return f"{c['value']:.3f} [{c['lo']:.3f}, {c['hi']:.3f}] ({p})"
 
 
 def markdown(report: dict[str, Any] | Sequence[dict[str, Any]], heading: str = "##") -> str:

@@ -64,6 +64,17 @@ def test_too_narrow_and_too_wide(scale: float, verdict: str) -> None:
         assert c["coverage"]["95"]["lo"] > 0.95 and c["coverage"]["68"]["value"] > 0.95
 
 
+def test_heavy_tails_are_mixed() -> None:
+    """Mostly tiny errors and a tenth huge ones (NAS-Bench-201's untrainable cells look like
+    this): the 68% interval covers too much and the 95% one too little."""
+    n = 2_000
+    z = np.where(np.arange(n) % 10 == 0, 10.0, 0.1)
+    c = calibration(z, np.zeros(n), np.ones(n))
+    assert c["dispersion_per_level"] == {"68": "over", "95": "under"}
+    assert c["dispersion"] == "mixed"
+    assert c["coverage"]["68"]["value"] == c["coverage"]["95"]["value"] == pytest.approx(0.9)
+
+
 def test_known_values_and_zero_std() -> None:
     truth = np.array([1.0, 2.0, 3.0, 10.0])
     mean = np.array([1.5, 2.0, 0.0, 10.0])
