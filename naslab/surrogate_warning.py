@@ -109,8 +109,8 @@ def own_model_warnings(config: StudyConfig, bench: Benchmark) -> list[str]:
                 if shared:
                     lines.append(
                         f"searcher {s!r} is guided by a {g!r} predictor and surrogate "
-                        f"{bench.name!r} answers {m!r} with a {type(model).__name__} "
-                        f"(both {'/'.join(shared)} models): NAS-Bench-x11 advises against "
+                        f"{bench.name!r} answers {m!r} with model class {type(model).__name__} "
+                        f"(both are {'/'.join(shared)} models): NAS-Bench-x11 advises against "
                         "benchmarking a searcher on a surrogate of its own model class (the "
                         "surrogate's errors are the kind its predictor makes, so its results "
                         "there are likely optimistic)"
