@@ -15,6 +15,12 @@ Per training seed: `fit_surrogate` on N random cells, every other cell is the te
 2. XGBoost with NASLib's defaults (depth 6, learning rate 0.3, 500 rounds) vs XGBoost tuned by
    `fit_surrogate(tune=..., cv=...)` over max_depth x n_estimators x learning_rate (Kendall tau
    on the folds of the training sample), both scored on the held-out cells with `fit_quality`.
+3. (`--nb101`) The one real seed spread found among the local data: NAS-Bench-Suite-Zero's
+   NAS-Bench-101 file spells 48 of its 292 cells several times, each spelling holding ONE
+   training run drawn at random from NAS-Bench-101's 3; the 35 cells whose spellings hold 2 or 3
+   distinct values give those runs' values. Surrogates are fitted on the other 257 cells
+   (`fit_surrogate(exclude=...)`) and their seed= draws compared with the real runs
+   (`seed_spread`); small (35 cells, 83 values), but measured, not made up.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ DEFAULT_PATH = os.path.join(
     os.path.dirname(__file__), "..", "..", "shared", "data", "nb201-tables",
     "nb201_200ep_test_time_zc.csv",
 )  # fmt: skip
+NB101_PATH = os.path.join(
+    os.path.dirname(__file__), "..", "..", "shared", "data", "naslib-zc", "zc_nasbench101.json"
+)
 GRID = {"max_depth": [4, 6, 8], "n_estimators": [200, 500], "learning_rate": [0.05, 0.3]}
 #: Test accuracy (%) below which a cell did not train (NAS-Bench-201's 341 cells at 10%).
 UNTRAINABLE = 15.0
@@ -46,7 +55,12 @@ def main() -> None:
     ap.add_argument("--skip-tuning", action="store_true")
     ap.add_argument("--json", default=None, help="write every report here")
     ap.add_argument("--path", default=DEFAULT_PATH)
+    ap.add_argument("--nb101", action="store_true", help="only part 3 (NB101 seed spread)")
+    ap.add_argument("--nb101-path", default=NB101_PATH)
     args = ap.parse_args()
+    if args.nb101:
+        nb101_seed_spread(args.nb101_path, [int(s) for s in args.seeds.split(",")], args.json)
+        return
 
     import benchmarks
     import predictors
@@ -168,6 +182,77 @@ def main() -> None:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
         print(f"wrote {args.json}")
+
+
+def nb101_seed_spread(path: str, seeds: list[int], json_out: str | None) -> None:
+    """Part 3: surrogate seed= draws vs the real NAS-Bench-101 runs behind Suite-Zero's repeated
+    spellings of a cell."""
+    import collections
+
+    import benchmarks
+    import predictors
+    from benchmarks.surrogate import fit_surrogate
+    from naslab.surrogate_noise import calibration, markdown, seed_spread, surrogate_draws
+
+    bench = benchmarks.load("suite-zero", path=path)
+    d, metric = "cifar10", "val_accuracy"
+    sp = bench.space
+    with open(path) as f:
+        raw = json.load(f)
+    records = raw["nasbench101"]["cifar10"]
+    runs: dict[str, list[float]] = collections.defaultdict(list)
+    for key, rec in records.items():
+        runs[sp.to_str(sp.parse(key))].append(float(rec["val_accuracy"]))
+    # distinct values of a cell's spellings are distinct runs (equal ones: the same run drawn)
+    held = sorted(c for c, v in runs.items() if len(set(v)) >= 2)
+    vals = np.full((len(held), 3), np.nan)
+    for i, c in enumerate(held):
+        v = sorted(set(runs[c]))
+        vals[i, : len(v)] = v
+    n_cells = len(runs)
+    print(
+        f"suite-zero nb101: {len(records)} keys, {n_cells} cells, {len(held)} with 2-3 distinct "
+        f"runs ({int(np.isfinite(vals).sum())} values); median real run std "
+        f"{np.median(np.nanstd(vals, axis=1, ddof=1)):.3f} points; training on the other "
+        f"{n_cells - len(held)} cells"
+    )
+    makers = {
+        "rf": lambda s: predictors.create("rf", space="nb101", seed=s),
+        "ensemble": lambda s: predictors.create("ensemble", space="nb101", base="xgb", seed=s),
+        "gp": lambda s: predictors.create("gp", space="nb101", seed=s),
+    }
+    reports = []
+    for name, make in makers.items():
+        for seed in seeds:
+            s = fit_surrogate(bench, d, metric, make(seed), n_cells - len(held), seed=seed,
+                              exclude=held)  # fmt: skip
+            mean, std = s.model(metric, d).predict_dist(held)
+            draws = surrogate_draws(s, held, metric, d, 3)
+            r = {
+                "model_class": f"{name} (seed {seed})",
+                "metric": metric,
+                "dataset": d,
+                "n_test": len(held),
+                "calibration": calibration(np.nanmean(vals, axis=1), mean, std),
+                "seed_spread": seed_spread(vals, mean, std, draws),
+                "seed_spread_note": "",
+            }
+            sps = r["seed_spread"]
+            print(
+                f"{name:9s} seed {seed}: median std ratio {sps['median_std_ratio']:.2f}, RMS "
+                f"ratio {sps['rms_std_ratio']:.2f}, Spearman {sps['spearman_std']:.3f}, cov68 "
+                f"{sps['coverage']['68']['value']:.3f} cov95 {sps['coverage']['95']['value']:.3f}"
+                f", KS {sps['ks']['statistic']:.3f} (p {sps['ks']['p_value']:.2g}), median diff "
+                f"draws/seeds {sps['ks']['median_diff_ratio']:.2f}",
+                flush=True,
+            )
+            reports.append(r)
+    print()
+    print(markdown(reports))
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"nb101_seed_spread": reports}, f, indent=1)
+        print(f"wrote {json_out}")
 
 
 if __name__ == "__main__":
