@@ -25,6 +25,7 @@ from nas_core import spaces
 from nas_core.registry import ComponentInfo, Param, Registry
 from nas_core.spaces.base import SearchSpace
 from predictors.base import Predictor
+from predictors.cellgbt import CellGBTPredictor
 from predictors.classic import (
     BayesRidgePredictor,
     GPPredictor,
@@ -73,6 +74,7 @@ for _name, _cls, _summary in [
     ("gin", GINPredictor, "GIN on the op-on-node DAG (BRP-NAS style)"),
     ("bananas", BananasPredictor, "BANANAS: 5 MLPs on the path encoding; std over members"),
     ("ensemble", EnsemblePredictor, "bootstrap ensemble of any predictor (base=...); std"),
+    ("cell_gbt", CellGBTPredictor, "XGBoost+LightGBM ensemble on canonical nb201 cell features"),
 ]:
     register(_name, _summary)(_cls)
 
