@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from nas_core.parallel import make_executor
 from naslab import stats
 from naslab.compare import StudyConfig, make_task, resolve
 from naslab.study_run import execute_run, pack_bench
+from naslab.surrogate_warning import OwnModelWarning, own_model_warnings
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "bananas", "tpe")
 #: 10 seeds x 300 queries: on NAS-Bench-201 with an XGBoost surrogate this takes ~200 s of CPU
@@ -134,10 +136,12 @@ def _run_all(
     params: Mapping[str, Mapping[str, Any]],
     workers: int,
     on_progress: Callable[[int, int], None] | None,
-) -> dict[tuple[str, str, int], dict[str, Any]]:
-    """{(side, searcher, seed): execute_run's record} for every side's benchmark."""
+) -> tuple[dict[tuple[str, str, int], dict[str, Any]], list[str]]:
+    """({(side, searcher, seed): execute_run's record} for every side's benchmark, the
+    own-model-class warnings of the surrogate side, each also emitted as an OwnModelWarning)."""
     tasks: dict[tuple[str, str, int], Any] = {}  # (bench digest, searcher, seed) -> task
     digest: dict[str, str] = {}
+    own: list[str] = []
     for side, bench in benches.items():
         config, _ = resolve(
             StudyConfig(
@@ -152,6 +156,10 @@ def _run_all(
                 params={k: dict(v) for k, v in params.items()},
             )
         )
+        if side == "surrogate":
+            own = own_model_warnings(config, bench)
+            for line in own:
+                warnings.warn(line, OwnModelWarning, stacklevel=3)
         packed = pack_bench(bench)
         digest[side] = packed[0]  # the same object on both sides runs once
         for s in names:
@@ -177,7 +185,7 @@ def _run_all(
                         f"({benches[side].name!r}): {err}"
                     )
                 out[(side, s, seed)] = rec
-    return out
+    return out, own
 
 
 def _lookup(source: Benchmark, archs: Sequence[str], metric: str, d: str) -> dict[str, float]:
@@ -273,7 +281,9 @@ def trajectory_fidelity(
 
     Returns a JSON-able dict: `searchers` {name: numbers}, `ranking_spearman`,
     `ranking_spearman_true`, `seeds`, `budget`, `figure` (file name in `out`, or None),
-    `markdown` (a section for audit.md) and the settings. Undefined numbers are None."""
+    `markdown` (a section for audit.md), `warnings` (a searcher guided by a predictor of the
+    surrogate's own model class: NAS-Bench-x11's guideline, also emitted as OwnModelWarning) and
+    the settings. Undefined numbers are None."""
     names = list(searchers) if not isinstance(searchers, str) else searchers
     d, hib = _check_inputs(source, surrogate, dataset, metric, names)  # type: ignore[arg-type]
     seed_list = _seed_list(seeds)
@@ -285,7 +295,7 @@ def trajectory_fidelity(
     from naslab.figures import check_formats
 
     formats = check_formats(formats)
-    runs = _run_all(
+    runs, own = _run_all(
         {"source": source, "surrogate": surrogate},
         d,
         metric,
@@ -383,6 +393,7 @@ def trajectory_fidelity(
         "confidence": CONFIDENCE,
         "figure": None,
         "files": [],
+        "warnings": own,
     }
     if out is not None:
         folder = Path(out)
@@ -533,6 +544,7 @@ def markdown(result: dict[str, Any]) -> str:
         )
     if result.get("figure"):
         lines += ["", f"![anytime curves]({result['figure']})"]
+    lines += [f"\n**Warning**: {w}." for w in result.get("warnings", [])]
     missing = sum(r["missing_true"] for r in per.values())
     if missing:
         lines += [

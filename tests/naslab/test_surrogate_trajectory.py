@@ -83,6 +83,7 @@ def test_structure_files_and_per_query_records(
     json.dumps(r, allow_nan=False)  # JSON-able, undefined numbers as null
     assert list(r["searchers"]) == list(DEFAULT_SEARCHERS)
     assert r["seeds"] == [0, 1] and r["budget"] == budget and r["dataset"] == "cifar10"
+    assert r["warnings"] == []  # no default searcher is guided by an XGBoost model
     assert r["figure"] == f"{FIGURE_STEM}.png" and (tmp_path / r["figure"]).is_file()
     for s, e in r["searchers"].items():
         for k in ("source_true", "surrogate_true", "surrogate_reported", "difference"):

@@ -153,3 +153,15 @@ def test_no_warning_where_the_classes_differ(xgb: SurrogateBenchmark, tmp_path: 
         summary = run_study(config, tmp_path / "study")
     assert summary["warnings"] == []
     assert "**warning**" not in (tmp_path / "study" / "report.md").read_text()
+
+
+def test_trajectory_fidelity_carries_the_warning(
+    source: benchmarks.Benchmark, xgb: SurrogateBenchmark
+) -> None:
+    from naslab.surrogate_trajectory import trajectory_fidelity
+
+    params = {"weaknas": {"predictor": "xgb", "predictor_params": {"n_estimators": 5}}}
+    with pytest.warns(OwnModelWarning, match="'weaknas'"):
+        r = trajectory_fidelity(source, xgb, None, METRIC, searchers=("rs", "weaknas"), seeds=1,
+                                budget=12, params=params)  # fmt: skip
+    assert len(r["warnings"]) == 1 and "**Warning**: searcher 'weaknas'" in r["markdown"]
