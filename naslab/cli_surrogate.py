@@ -64,7 +64,8 @@ RegionOpt = Annotated[
     typer.Option(
         "--region",
         help="A region held out, SPACE:OP>=K (also <=, ==), e.g. nb201:nor_conv_3x3>=3 "
-        "(repeatable; default: nb201:nor_conv_3x3>=3 on nb201, nbgraph:gat>=2 on nbgraph).",
+        "(repeatable; default: nb201:nor_conv_3x3>=3 on nb201, tnb101-micro:nor_conv_3x3>=3 on "
+        "tnb101-micro, nbgraph:gat>=2 on nbgraph).",
     ),
 ]
 TrajOpt = Annotated[
@@ -93,8 +94,9 @@ FiguresOpt = Annotated[
 
 DEFAULT_OOD = "top,region"
 DEFAULT_SEARCHERS = "rs,re,ls,bananas,tpe"
-DEFAULT_TRAJ_SEEDS = 5
-DEFAULT_TRAJ_BUDGET = 100
+#: naslab.surrogate_trajectory's defaults (not imported here: it imports the study machinery)
+DEFAULT_TRAJ_SEEDS = 10
+DEFAULT_TRAJ_BUDGET = 300
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:

@@ -55,6 +55,7 @@ SPLITS_FIG = "audit_splits"
 #: Named regions held out by default, per space (`naslab.surrogate_audit.region_predicate`).
 DEFAULT_REGIONS: dict[str, tuple[str, ...]] = {
     "nb201": ("nb201:nor_conv_3x3>=3",),
+    "tnb101-micro": ("tnb101-micro:nor_conv_3x3>=3",),
     "nbgraph": ("nbgraph:gat>=2",),
 }
 OOD_KINDS = ("top", "region")
@@ -248,8 +249,8 @@ def run_audit(
     regions: Sequence[str] | None = None,
     trajectories: bool = True,
     searchers: Sequence[str] = DEFAULT_SEARCHERS,
-    traj_seeds: int = 5,
-    traj_budget: int = 100,
+    traj_seeds: int = 10,
+    traj_budget: int = 300,
     workers: int = 1,
     resamples: int = 1000,
     seed: int = 0,
@@ -411,7 +412,18 @@ def run_audit(
         traj_note = "not run (trajectories were switched off)"
         if trajectories:
             traj, traj_note = _trajectories(
-                src, sur, d, metric, searchers, traj_seeds, traj_budget, workers, tmp, log
+                src,
+                sur,
+                d,
+                metric,
+                searchers,
+                traj_seeds,
+                traj_budget,
+                workers,
+                tmp,
+                log,
+                seed,
+                fig_formats,
             )
         files = _figures(tmp, sur, metric, info, y[test], pred, higher, results, fig_formats)
         audit = {
@@ -547,6 +559,8 @@ def _trajectories(
     workers: int,
     tmp: Path,
     log: Log,
+    seed: int,
+    formats: Sequence[str],
 ) -> tuple[dict[str, Any] | None, str]:
     try:
         from naslab.surrogate_trajectory import trajectory_fidelity
@@ -560,8 +574,15 @@ def _trajectories(
         f"trajectories: {', '.join(searchers)} x {seeds} seeds x {budget} queries, on the "
         "surrogate and on the source"
     )
-    res = trajectory_fidelity(src, sur, d, metric, searchers=tuple(searchers),
-                              seeds=seeds, budget=budget, workers=workers, out=tmp)  # fmt: skip
+    step = max(1, (2 * seeds * len(searchers)) // 10)
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % step == 0:
+            log(f"trajectories: {done}/{total} runs")
+
+    res = trajectory_fidelity(src, sur, d, metric, searchers=tuple(searchers), seeds=seeds,
+                              budget=budget, workers=workers, out=tmp, base_seed=seed,
+                              formats=formats, on_progress=progress)  # fmt: skip
     return res, ""
 
 
@@ -725,12 +746,11 @@ def render_markdown(audit: Mapping[str, Any], figures: Sequence[str], traj_note:
             "model's uncertainty about the mean, not a measured seed-to-seed spread.",
             "",
         ]
-    lines += ["## Optimizer-trajectory fidelity", ""]
     traj = audit.get("trajectories")
-    if traj:
-        lines += [str(traj.get("markdown") or "").strip(), ""]
-    else:
-        lines += [traj_note or str(audit.get("trajectory_note")), ""]
+    text = str((traj or {}).get("markdown") or "").strip()
+    if not text.startswith("## "):  # the trajectory section brings its own heading
+        lines += ["## Optimizer-trajectory fidelity", ""]
+    lines += [text or traj_note or str(audit.get("trajectory_note")), ""]
     lines += ["## Figures", ""]
     for f in figures:
         if f.endswith(".png"):
@@ -808,6 +828,7 @@ def headline(audit: Mapping[str, Any], out_dir: Path, folder: Path) -> dict[str,
                 r["split"]: r["quality"]["kendall_tau"]["value"] for r in audit["splits"][1:]
             },  # fmt: skip
             "trajectory_ranking_spearman": traj.get("ranking_spearman"),
+            "trajectory_ranking_spearman_true": traj.get("ranking_spearman_true"),
             "naslab_version": audit["naslab_version"],
             "date": audit["date"],
             "report": report,

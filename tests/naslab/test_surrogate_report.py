@@ -228,3 +228,23 @@ def test_predictive_spread_of_a_model_with_uncertainty(source, tmp_path) -> None
     assert sp["n"] == 15625 - 80 and sp["mean_std"] > 0
     assert 0 <= sp["coverage_68"] <= sp["coverage_95"] <= 1
     assert "Predictive spread" in (folder / AUDIT_MD).read_text()
+
+
+def test_trajectory_fidelity_section(audited, tmp_path) -> None:
+    """Trajectories on, at tiny settings: the searchers' numbers, files and headline arrive."""
+    folder = _fresh_copy(audited, tmp_path)
+    audit = run_audit(folder, ood=(), resamples=20, searchers=("rs", "re"), traj_seeds=2,
+                      traj_budget=8)  # fmt: skip
+    traj = audit["trajectories"]
+    assert set(traj["searchers"]) == {"rs", "re"} and traj["budget"] == 8
+    for s in ("rs", "re"):
+        assert len(traj["searchers"][s]["per_seed"]["source_true"]) == 2
+    assert traj["figure"] in audit["files"] and (folder / traj["figure"]).is_file()
+    assert "trajectory_fidelity.parquet" in audit["files"]
+    md = (folder / AUDIT_MD).read_text()
+    assert md.count("## Optimizer-trajectory fidelity") == 1 and "| rs |" in md
+    head = load(folder).audit
+    assert "trajectory_ranking_spearman" in head
+    # switched off again: its files are the previous audit's own, so they are removed
+    run_audit(folder, ood=(), **FAST)
+    assert not (folder / traj["figure"]).exists()
