@@ -664,7 +664,7 @@ def fit_surrogate(
     names = [metric] if isinstance(metric, str) else list(metric)
     if not names:
         raise InvalidInputError("fit_surrogate needs at least one metric")
-    if len(names) > 1 and isinstance(model, Regressor):
+    if len(names) > 1 and isinstance(model, Regressor) and not isinstance(model, type):
         raise InvalidInputError(
             "several metrics need a model factory (a fresh model per metric), not one instance"
         )

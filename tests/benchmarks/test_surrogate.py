@@ -498,3 +498,16 @@ def test_excluded_architectures_are_never_trained_on(source: benchmarks.Benchmar
     with pytest.raises(InvalidInputError, match="exclude must be a batch"):
         fit_surrogate(source, None, METRIC, Recorder(), 5, exclude=barred[0])
     assert fit_surrogate(source, None, METRIC, Recorder(), 5).source["n_excluded"] == 0
+
+
+def test_tuning_each_metric_on_its_own(source: benchmarks.Benchmark, lookup: None) -> None:
+    s = fit_surrogate(
+        source, None, [METRIC, "analog_accuracy"], LookupModel, 40, seed=3,
+        tune={"sign": [-1.0, 1.0]}, cv=4,
+    )  # fmt: skip
+    assert set(s.source["tuning"]) == {METRIC, "analog_accuracy"}
+    for m in (METRIC, "analog_accuracy"):
+        rec = s.source["tuning"][m]
+        assert rec["chosen"] == {"sign": 1.0} and s.model(m).sign == 1.0
+    fits = [archs for kind, archs in _SEEN if kind == "fit"]
+    assert len(fits) == 2 * (2 * 4 + 1)  # per metric: 2 candidates x 4 folds, then the refit

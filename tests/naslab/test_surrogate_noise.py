@@ -23,6 +23,8 @@ from naslab.surrogate_noise import (
     markdown,
     noise_report,
     seed_spread,
+    seed_values,
+    surrogate_draws,
 )
 
 predictors = pytest.importorskip("predictors")
@@ -209,6 +211,10 @@ def test_noise_report_with_per_seed_columns(
     assert s["ks"]["n_seed_diffs"] == s["ks"]["n_draw_diffs"] == (300 - two) * 3 + two
     mean, std = rf_surrogate.model(METRIC).predict_dist(test)
     assert r["calibration"]["median_std"] == pytest.approx(float(np.median(std)))
+    vals = seed_values(seeded_table, test, METRIC, None, SEEDS)
+    draws = surrogate_draws(rf_surrogate, test, METRIC, "cifar10", 3)
+    assert np.array_equal(draws[:, 1], rf_surrogate.query(test, METRIC, seed=1))
+    assert seed_spread(vals, mean, std, draws) == s  # the surrogate's own seed= queries
     assert json.loads(json.dumps(r)) == r
     text = markdown(r)
     assert "## Noise calibration" in text and "### Against the real seed-to-seed spread" in text
