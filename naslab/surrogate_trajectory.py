@@ -47,8 +47,8 @@ from naslab.study_run import execute_run, pack_bench
 from naslab.surrogate_warning import OwnModelWarning, own_model_warnings
 
 DEFAULT_SEARCHERS = ("rs", "re", "ls", "bananas", "tpe")
-#: 10 seeds x 300 queries: on NAS-Bench-201 with an XGBoost surrogate this takes ~200 s of CPU
-#: (bananas, which refits a 5-MLP ensemble 14 times per run, is ~85% of it), so ~2 minutes on
+#: 10 seeds x 300 queries: on NAS-Bench-201 with an XGBoost surrogate this takes ~145 s of CPU
+#: (bananas, which refits a 5-MLP ensemble 14 times per run, is ~95% of it), so 1-2.5 minutes on
 #: 2 free cores (perf/surrogate_trajectories_nb201.py measures it).
 DEFAULT_SEEDS = 10
 DEFAULT_BUDGET = 300
