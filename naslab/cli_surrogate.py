@@ -351,6 +351,10 @@ def fit_cmd(
         "model_spec": {"predictor": model, "params": params},
         "fitted_by": f"naslab {naslab_version()} (naslab surrogate fit)",
     }
+    from naslab.surrogate_report import source_file
+
+    # the file as given here (a converted table's cache may name it relative to another folder)
+    data_file = source_file(source, choice.spec)
     _log(f"fitting {model} on {train_size:,} architectures of {source.name} ({m} on {d})")
     sur = fit_surrogate(
         source,
@@ -361,6 +365,7 @@ def fit_cmd(
         seed,
         cost_metric=cost_metric,
         cost_model=factory if cost_metric else None,
+        source_file=data_file,
         name=name or f"{source.name}-{model}-n{train_size}",
         source_record=record,
     )
@@ -371,7 +376,7 @@ def fit_cmd(
         if as_json:
             print_json(result)
         return
-    report = opts.run(out, source, m, None)
+    report = opts.run(out, choice.spec, m, None)  # the spec: its path names the data file
     if as_json:
         print_json(report)
         return

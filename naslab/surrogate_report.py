@@ -92,9 +92,14 @@ def naslab_version() -> str:
         return "unknown (not installed)"
 
 
-def source_file(bench: Any) -> str | None:
-    """The data file a benchmark was read from, where its store names one (what fit_surrogate
-    hashes into the provenance)."""
+def source_file(bench: Any, spec: Any = None) -> str | None:
+    """The data file a benchmark was read from: the `path` of a one-part BenchSpec, else the file
+    its store names (what fit_surrogate hashes into the provenance)."""
+    parts = getattr(spec, "parts", ())
+    if len(parts) == 1 and isinstance(parts[0].options.get("path"), str):
+        path = Path(parts[0].options["path"]).expanduser()
+        if path.is_file():
+            return str(path.resolve())
     meta = getattr(getattr(bench, "store", None), "meta", None) or {}
     found = meta.get("source") if isinstance(meta, dict) else None
     return found if isinstance(found, str) and Path(found).is_file() else None
@@ -111,16 +116,16 @@ def recorded_spec(surrogate: SurrogateBenchmark) -> Any:
     return BenchSpec.from_list(parts)
 
 
-def load_source(surrogate: SurrogateBenchmark, source: Any = None) -> Benchmark:
-    """The benchmark to audit against: `source` (a Benchmark or a BenchSpec), else the one the
-    manifest records."""
+def load_source(surrogate: SurrogateBenchmark, source: Any = None) -> tuple[Benchmark, str | None]:
+    """(benchmark, its data file) to audit against: `source` (a Benchmark or a BenchSpec), else
+    the one the manifest records."""
     from benchmarks.base import Benchmark
     from naslab.bench_spec import BenchSpec
 
     if isinstance(source, Benchmark):
-        return source
+        return source, source_file(source)
     if isinstance(source, BenchSpec):
-        return source.load()
+        return source.load(), source_file(None, source) or source_file(source.load())
     if source is not None:
         raise InvalidInputError(
             f"source must be a Benchmark or a BenchSpec, got {type(source).__name__}"
@@ -131,12 +136,20 @@ def load_source(surrogate: SurrogateBenchmark, source: Any = None) -> Benchmark:
             f"surrogate {surrogate.name!r} does not record how to load its source "
             f"({surrogate.source.get('benchmark')!r}); give it with --bench/--path/--option"
         )
-    return spec.load()
+    bench = spec.load()
+    return bench, source_file(bench, spec)
 
 
-def check_source(surrogate: SurrogateBenchmark, source: Benchmark, dataset: str, metric: str):
+def check_source(
+    surrogate: SurrogateBenchmark,
+    source: Benchmark,
+    dataset: str,
+    metric: str,
+    path: str | None = None,
+) -> None:
     """Refuse a source that is not the one the surrogate was fitted on: another space, no such
-    dataset/metric, or a data file whose sha256 differs from the recorded one."""
+    dataset/metric, or a data file (`path`, default: the one its store names) whose sha256
+    differs from the recorded one."""
     from benchmarks.base import is_finite
     from benchmarks.surrogate import sha256_of
 
@@ -150,7 +163,7 @@ def check_source(surrogate: SurrogateBenchmark, source: Benchmark, dataset: str,
             f"{surrogate.name!r} predicts space {surrogate.space.name!r} (fitted on {fitted_on})"
         )
     want = rec.get("file_sha256")
-    path = source_file(source)
+    path = path or source_file(source)
     have = sha256_of(path) if path else None
     if want and have != want:
         given = f"file {path}, sha256 {have[:12]}" if have else "no data file"
@@ -308,8 +321,8 @@ def run_audit(
     region_list = check_regions(
         default_regions(sur.space.name) if regions is None else list(regions)
     )
-    src = load_source(sur, source)
-    check_source(sur, src, d, metric)
+    src, src_file = load_source(sur, source)
+    check_source(sur, src, d, metric, src_file)
     info = src.metric_info(metric, d)
     higher = bool(info.higher_is_better)
     archs, y = real_values(src, metric, d)
@@ -443,7 +456,7 @@ def run_audit(
             },
             "source": {
                 "benchmark": src.name,
-                "file": source_file(src),
+                "file": src_file,
                 "file_sha256": sur.source.get("file_sha256"),
                 "n_finite": len(archs),
                 "metric_provenance": info.provenance.to_dict() if info.provenance else None,
@@ -677,13 +690,14 @@ def render_markdown(audit: Mapping[str, Any], figures: Sequence[str], traj_note:
     s, src, st = audit["surrogate"], audit["source"], audit["settings"]
     rec = s["source_record"]
     spec = s.get("model_spec") or {}
-    params = json.dumps(spec.get("params", rec.get("model_params", {})), sort_keys=True)
+    params = json.dumps(rec.get("model_params") or spec.get("params", {}), sort_keys=True)
     unit = src["unit"] or ""
     lines = [
         f"# Surrogate audit: {s['name']}",
         "",
         f"- **Surrogate**: `{s['folder']}`, model class `{s['model_class']}` "
-        + (f"(predictor `{spec['predictor']}`, parameters `{params}`) " if spec else "")
+        + (f"(predictor `{spec['predictor']}`) " if spec else "")
+        + f"with hyper-parameters `{params}` "
         + f"predicting `{s['metric']}` on `{s['dataset']}` of space `{s['space']}`, fitted on "
         f"{s['n_train']:,} real architectures (training sample seed {rec.get('train_seed')}) of "
         f"`{rec.get('benchmark')}`"

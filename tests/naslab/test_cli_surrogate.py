@@ -214,3 +214,38 @@ def test_cli_trajectory_defaults_match_the_module() -> None:
     assert cli_surrogate.DEFAULT_TRAJ_SEEDS == surrogate_trajectory.DEFAULT_SEEDS
     assert cli_surrogate.DEFAULT_TRAJ_BUDGET == surrogate_trajectory.DEFAULT_BUDGET
     assert ",".join(surrogate_trajectory.DEFAULT_SEARCHERS) == cli_surrogate.DEFAULT_SEARCHERS
+
+
+def test_the_source_file_is_hashed_wherever_the_table_was_first_converted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A converted table's cache names the file as first given (here relative to another
+    folder); fit records the file given on its own command line, so the audit can check it."""
+    import hashlib
+
+    from nas_core import spaces
+
+    sp = spaces.get("nb201")
+    first = tmp_path / "first"
+    first.mkdir()
+    table = first / "t.csv"
+    archs = sp.archs_at(np.arange(0, 15625, 200))
+    table.write_text("cell,acc\n" + "".join(f"{sp.to_str(a)},{80 + i * 0.1}\n"
+                                            for i, a in enumerate(archs)))  # fmt: skip
+    opts = ["--option", "space=nb201", "--option", "arch_column=cell", "--option",
+            "columns=acc=cifar10/acc"]  # fmt: skip
+    monkeypatch.chdir(first)
+    benchmarks.load("table", path="t.csv", space="nb201", arch_column="cell",
+                    columns="acc=cifar10/acc")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "s"
+    r = invoke("surrogate", "fit", "-b", "table", "--path", str(table), *opts, "-m", "acc",
+               "--model", "ridge", "--train-size", "30", "--out", str(out), *FAST,
+               "--ood", "none")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    src = json.loads((out / MANIFEST).read_text())["source"]
+    assert src["file_sha256"] == hashlib.sha256(table.read_bytes()).hexdigest()
+    assert src["bench_spec"][0]["path"] == str(table.resolve())
+    table.write_text(table.read_text().replace(",80.0", ",81.0"))  # the data changed since
+    line = error_line(invoke("surrogate", "audit", str(out), *FAST))
+    assert "is not the one surrogate" in line
