@@ -346,6 +346,7 @@ def run_audit(
             f"{metric!r} on {d!r} were in the surrogate's training set ({n_train:,}); audit "
             "against a source with architectures it was not fitted on"
         )
+    clock = _Clock()
     log(f"random split: scoring the saved surrogate on {len(test):,} held-out architectures")
     test_archs_ = [archs[i] for i in test]
     pred = np.asarray(sur.query(test_archs_, metric, d), dtype=np.float64)
@@ -364,6 +365,8 @@ def run_audit(
         }
     ]
     spread = _spread(sur, metric, test_archs_, y[test])
+
+    clock.lap("random")
 
     # 2. out-of-distribution splits, on a fresh model of the same specification
     factory = model or model_factory(sur)
@@ -417,6 +420,8 @@ def run_audit(
             }
         )
 
+    clock.lap("ood")
+
     # 3. trajectory fidelity, then the files
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".audit-", dir=out_dir))
@@ -438,7 +443,9 @@ def run_audit(
                 seed,
                 fig_formats,
             )
+        clock.lap("trajectories")
         files = _figures(tmp, sur, metric, info, y[test], pred, higher, results, fig_formats)
+        clock.lap("figures")
         audit = {
             "format": AUDIT_FORMAT,
             "naslab_version": naslab_version(),
@@ -476,6 +483,7 @@ def run_audit(
             "predictive_spread": spread,
             "trajectories": traj,
             "trajectory_note": None if traj else traj_note,
+            "seconds": clock.laps,
         }
         traj_files = [f.name for f in tmp.iterdir() if f.is_file() and f.name not in files]
         audit["files"] = sorted([AUDIT_MD, AUDIT_JSON, *files, *traj_files])
@@ -493,6 +501,23 @@ def run_audit(
     S.set_audit(folder, headline(audit, out_dir, folder))
     log(f"wrote {out_dir / AUDIT_MD}")
     return audit
+
+
+class _Clock:
+    """Wall and CPU seconds of each part of the audit (this process; worker processes of the
+    trajectory runs are not in its CPU time)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        self.laps: dict[str, dict[str, float]] = {}
+
+    def lap(self, name: str) -> None:
+        wall, cpu = self._time.perf_counter(), self._time.process_time()
+        self.laps[name] = {"wall": round(wall - self._wall, 2), "cpu": round(cpu - self._cpu, 2)}
+        self._wall, self._cpu = wall, cpu
 
 
 def _requested(
