@@ -250,11 +250,11 @@ def main() -> None:
         bench = dict(benches)[args.profile]
         prof = cProfile.Profile()
         prof.enable()
-        per_call(lambda a: bench.query(a, METRIC, DATASET), single[:300], args.budget)
+        n = len(per_call(lambda a: bench.query(a, METRIC, DATASET), single[:300], args.budget))
         prof.disable()
         text = io.StringIO()
         pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(25)
-        print(f"\ncProfile of {args.profile}.query(one arch), 300 calls:\n{text.getvalue()}")
+        print(f"\ncProfile of {args.profile}.query(one arch), {n} calls:\n{text.getvalue()}")
 
     # --- (b) fit time ------------------------------------------------------------------------
     if not args.skip_fit:
