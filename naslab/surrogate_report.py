@@ -484,6 +484,7 @@ def run_audit(
             "trajectories": traj,
             "trajectory_note": None if traj else traj_note,
             "seconds": clock.laps,
+            "own_model_searchers": _own_model_searchers(sur, metric, d),
         }
         traj_files = [f.name for f in tmp.iterdir() if f.is_file() and f.name not in files]
         audit["files"] = sorted([AUDIT_MD, AUDIT_JSON, *files, *traj_files])
@@ -518,6 +519,23 @@ class _Clock:
         wall, cpu = self._time.perf_counter(), self._time.process_time()
         self.laps[name] = {"wall": round(wall - self._wall, 2), "cpu": round(cpu - self._cpu, 2)}
         self._wall, self._cpu = wall, cpu
+
+
+def _own_model_searchers(sur: Any, metric: str, d: str) -> dict[str, list[str]] | None:
+    """The registered searchers whose default guiding predictor shares the surrogate model's
+    family (naslab.surrogate_warning), for the report's NAS-Bench-x11 line."""
+    try:
+        import searchers
+        from naslab.surrogate_warning import model_family, predictor_family
+    except ModuleNotFoundError:
+        return None
+    fam = model_family(sur.model(metric, d))
+    names = []
+    for s in searchers.list():
+        guides = getattr(searchers.get(s), "guide_predictors", ()) or ()
+        if any(predictor_family(g) & fam for g in guides):
+            names.append(s)
+    return {"family": sorted(fam), "searchers": names}
 
 
 def _requested(
@@ -808,9 +826,8 @@ def _provenance_text(p: Mapping[str, Any] | None) -> str:
 
 
 def _claims(audit: Mapping[str, Any]) -> list[str]:
-    s, src = audit["surrogate"], audit["source"]
+    src = audit["source"]
     rand = audit["splits"][0]
-    spec = s.get("model_spec") or {}
     out = [
         f"The random row describes the distribution the test architectures come from: the "
         f"{src['n_finite']:,} measured architectures of `{src['benchmark']}` less the training "
@@ -834,11 +851,13 @@ def _claims(audit: Mapping[str, Any]) -> list[str]:
             "The source's values are themselves predictions of another surrogate: this "
             "surrogate can at most emulate that one, never stand for trained networks."
         )
-    if spec.get("predictor"):
+    own = audit.get("own_model_searchers")
+    if own:
         out.append(
-            f"NAS-Bench-x11's guideline: do not benchmark a searcher guided by a "
-            f"`{spec['predictor']}` model on this surrogate (it was built from that model "
-            "class and flatters it)."
+            "NAS-Bench-x11's guideline: do not benchmark a searcher on a surrogate of its own "
+            f"model class. Registered searchers guided by this surrogate's model family "
+            f"({', '.join(own['family'])}): {', '.join(own['searchers']) or 'none'} (with their "
+            "default predictor); results of those on this surrogate are likely optimistic."
         )
     traj = audit.get("trajectories")
     if traj:

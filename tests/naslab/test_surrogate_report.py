@@ -248,3 +248,13 @@ def test_trajectory_fidelity_section(audited, tmp_path) -> None:
     # switched off again: its files are the previous audit's own, so they are removed
     run_audit(folder, ood=(), **FAST)
     assert not (folder / traj["figure"]).exists()
+
+
+def test_the_report_names_searchers_of_the_same_model_family(audited, source, tmp_path) -> None:
+    assert audited[1]["own_model_searchers"] == {"family": ["xgb"], "searchers": []}
+    s = fit_surrogate(source, None, METRIC, predictors.create("gp", space="nb201"), 30,
+                      source_record={"bench_spec": BenchSpec.single("analognas").to_list()})  # fmt: skip
+    folder = s.save(tmp_path / "gp")
+    audit = run_audit(folder, ood=(), **FAST)
+    assert audit["own_model_searchers"] == {"family": ["gp"], "searchers": ["gp_bo"]}
+    assert "model family (gp): gp_bo" in (folder / AUDIT_MD).read_text()
