@@ -861,9 +861,12 @@ def _claims(audit: Mapping[str, Any]) -> list[str]:
         )
     traj = audit.get("trajectories")
     if traj:
+        n = len(traj.get("searchers") or {})
         out.append(
-            "The trajectory section compares searchers at the audit's small seed count and "
-            "budget; a ranking Spearman from a few searchers is a coarse signal."
+            f"The trajectory section runs {n} searchers x {len(traj.get('seeds') or [])} seeds x "
+            f"{traj.get('budget')} queries: a ranking Spearman over {n} searchers is coarse (one "
+            "swapped pair moves it a lot), and ties on the table (several searchers reaching its "
+            "optimum) lower it; the per-searcher true values are the finer measure."
         )
     return out
 
