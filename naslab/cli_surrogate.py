@@ -444,6 +444,10 @@ def audit_cmd(
 
 
 # --- info ---------------------------------------------------------------------------------------
+def _n(v: Any) -> str:
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+
 def surrogate_rows(section: dict[str, Any]) -> list[tuple[str, str]]:
     """What `bench info` and `surrogate info` say about a surrogate beyond its metrics, as
     (label, text) rows: where its training data came from, how to rebuild its model, and the last
@@ -457,10 +461,10 @@ def surrogate_rows(section: dict[str, Any]) -> list[tuple[str, str]]:
         f"{src.get('benchmark', '?')}{where}; {src.get('dataset', '?')}: "
         f"{', '.join(src.get('metrics') or [])}",
     ))  # fmt: skip
-    n, pool = section.get("n_train", src.get("n_train")), src.get("n_pool")
+    n, pool = _n(section.get("n_train", src.get("n_train"))), src.get("n_pool")
     rows.append((
         "fitted on",
-        f"{n} of {pool} real architectures (sample seed {src.get('train_seed')})"
+        f"{n} of {_n(pool)} real architectures (sample seed {src.get('train_seed')})"
         if pool is not None
         else f"{n} real architectures",
     ))  # fmt: skip
@@ -483,7 +487,7 @@ def surrogate_rows(section: dict[str, Any]) -> list[tuple[str, str]]:
 
     rows.append((
         "audit",
-        f"{audit.get('metric')} on {audit.get('n_test', '?')} held-out architectures of "
+        f"{audit.get('metric')} on {_n(audit.get('n_test', '?'))} held-out architectures of "
         f"{audit.get('source')}: τ {f(audit.get('kendall_tau'))}, sparse τ "
         f"{f(audit.get('sparse_kendall_tau'))}, R² {f(audit.get('r2'))}, top-10% τ "
         f"{f(audit.get('top10_kendall_tau'))}, P@5% {f(audit.get('precision_at_5pct'))} "

@@ -86,7 +86,7 @@ def test_audit_reruns_with_the_same_numbers(fitted: Path, tmp_path: Path) -> Non
 def test_info_and_bench_info_show_the_source_and_the_audit(fitted: Path, rf_plain) -> None:
     r = invoke("surrogate", "info", str(fitted))
     assert r.exit_code == 0, r.output
-    for text in ("source: analognas", "predictor xgb", "audit: baseline_accuracy on 15565",
+    for text in ("source: analognas", "predictor xgb", "audit: baseline_accuracy on 15,565",
                  "audit OOD τ: top"):  # fmt: skip
         assert text in r.stdout, text
     r = invoke("bench", "info", "surrogate", "--path", str(fitted))
