@@ -3,7 +3,7 @@ NAS-Bench-101 cells of NAS-Bench-Suite-Zero.
 
     python perf/surrogate_audit_spaces.py [--only cora,arxiv,class_object,room_layout,nb101]
         [--models xgb,lgb,ensemble] [--seeds 0,1,2] [--resamples 300] [--max-test 4000]
-        [--csv FILE] [--data ../shared/data]
+        [--sizes 1000,5000] [--splits random,top,region] [--csv FILE] [--data ../shared/data]
 
 Per case, train size N, split kind and model, over seeds: a surrogate (`predictors.create(model,
 space, seed=seed)`, the space's default one-hot encoding; `ensemble` is 5 bootstrap XGBoost
@@ -180,8 +180,9 @@ def run_case(case: Case, args, writer) -> None:
         f"{'tau [95% CI] (seed sd)':>29s} {'sparse':>6s} {'top10 tau [95% CI]':>26s} "
         f"{'P@5%':>5s} {'fit_s':>5s}"
     )
-    for n in case.sizes:
-        for kind in SPLITS:
+    sizes = [int(v) for v in args.sizes.split(",")] if args.sizes else case.sizes
+    for n in sizes:
+        for kind in args.splits.split(","):
             for model_name in args.models:
                 rows = []
                 for seed in args.seeds:
@@ -253,6 +254,10 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--resamples", type=int, default=300)
     ap.add_argument("--max-test", type=int, default=4000)
+    ap.add_argument(
+        "--sizes", default=None, help="train sizes for every case run (default: per case)"
+    )
+    ap.add_argument("--splits", default=",".join(SPLITS))
     ap.add_argument("--csv", default=None)
     ap.add_argument("--data", default=DATA)
     args = ap.parse_args()
