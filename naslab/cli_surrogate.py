@@ -273,7 +273,7 @@ def fit_cmd(
         typer.Option("--param", "-p", help="Model parameter KEY=VALUE (repeatable)."),
     ] = None,
     train_size: Annotated[
-        int, typer.Option("--train-size", "-n", help="Real architectures to fit on (at random).")
+        int, typer.Option("--train-size", help="Real architectures to fit on (at random).")
     ] = 1000,
     seed: SeedOpt = 0,
     out: Annotated[
@@ -311,7 +311,8 @@ def fit_cmd(
     """Fit a surrogate of one metric on N real architectures of a table, save it, audit it.
 
     The audit (see `naslab surrogate audit`) scores it on every architecture of the source it
-    was not fitted on, on out-of-distribution splits, and by what searchers find on it."""
+    was not fitted on, on out-of-distribution splits, and by what searchers find on it. --seed
+    draws the training sample, seeds the model (unless -p seed=... is given) and the audit."""
     from benchmarks.surrogate import fit_surrogate
     from naslab.surrogate_report import naslab_version
     from naslab.validate import check_int, check_seed
