@@ -199,10 +199,8 @@ class Predictor(RegressorMixin, BaseEstimator):
         These models are small: on a shared machine, extra BLAS threads spin against each other
         and make a small factorisation many times slower, not faster (perf/results/predictors.md).
         """
-        from threadpoolctl import threadpool_limits
-
         n = getattr(self, "n_threads", None) or getattr(self, "n_jobs", None) or 1
-        return threadpool_limits(limits=max(1, int(n)))
+        return _threadpools().limit(limits=max(1, int(n)))
 
     def _resolve_space(self) -> SearchSpace:
         s = getattr(self, "space", "nb201")
@@ -347,3 +345,18 @@ def standardise(y: np.ndarray) -> tuple[np.ndarray, float, float]:
 
 def batched(n: int, size: int) -> Sequence[slice]:
     return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+_CONTROLLER: Any = None
+
+
+def _threadpools() -> Any:
+    """One threadpoolctl controller per process: scanning the loaded libraries costs ~6 ms, which
+    a fresh `threadpool_limits` paid on every predict (a single surrogate query). A library loaded
+    after the first scan is not capped; torch's threads are set by the neural predictors."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
