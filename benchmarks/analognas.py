@@ -171,7 +171,7 @@ def convert(path: str | Path) -> TableStore:
             pairs = np.array([_drift(getattr(data[k], name)) for k in keys])
             cols[(DATASET, name, None, None)] = pairs[:, 0]
             cols[(DATASET, f"{name}_std", None, None)] = pairs[:, 1]
-    return TableStore.from_columns("nb201", index, cols, meta={"source": str(path)})
+    return TableStore.from_columns("nb201", index, cols, meta={"source": str(Path(path).resolve())})
 
 
 def load(path: str | Path | None = None) -> TabularBenchmark:

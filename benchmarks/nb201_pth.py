@@ -255,7 +255,7 @@ def convert(
         raise DataFormatError(f"{path}: no results for any of {', '.join(SPLITS)}")
     extras = pd.DataFrame({"nb201_index": np.array(official, dtype=np.int64)})
     return TableStore.from_columns(
-        "nb201", index, cols, extras, {"source": str(path), "schedule": schedule}
+        "nb201", index, cols, extras, {"source": str(Path(path).resolve()), "schedule": schedule}
     )
 
 

@@ -386,7 +386,7 @@ def convert(path: Path, space: str | None = None) -> TableStore:
     if (spellings > 1).any():
         extras["spellings"] = spellings.tolist()
     meta: dict[str, Any] = {
-        "source": str(path),
+        "source": str(Path(path).resolve()),
         "left_out": left_out,
         "differing": differing,
         ROW_EXTRAS: extras,

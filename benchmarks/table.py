@@ -466,7 +466,10 @@ def convert(path: Path, plan: dict[str, Any]) -> TableStore:
     extras = pd.DataFrame(
         {plan["extras_rename"].get(c, c): frame[c].to_numpy() for c in plan["extras"]}
     )
-    meta = {"source": source, "not_finite": not_finite} if not_finite else {"source": source}
+    # the absolute path: a surrogate fitted later, from another folder, hashes this file
+    meta: dict[str, Any] = {"source": str(Path(source).resolve())}
+    if not_finite:
+        meta["not_finite"] = not_finite
     return TableStore.from_columns(plan["space"], index, data, extras, meta)
 
 

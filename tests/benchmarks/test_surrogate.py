@@ -511,3 +511,30 @@ def test_tuning_each_metric_on_its_own(source: benchmarks.Benchmark, lookup: Non
         assert rec["chosen"] == {"sign": 1.0} and s.model(m).sign == 1.0
     fits = [archs for kind, archs in _SEEN if kind == "fit"]
     assert len(fits) == 2 * (2 * 4 + 1)  # per metric: 2 candidates x 4 folds, then the refit
+
+
+def test_fit_surrogate_hashes_a_table_file_given_by_a_relative_path_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The converted table's store names its file by absolute path, so a surrogate fitted from
+    another working folder still finds and hashes the source file."""
+    import pandas as pd
+
+    src_bench = benchmarks.load("analognas")
+    archs = src_bench.archs()[:200]
+    frame = pd.DataFrame(
+        {
+            "arch": [src_bench.space.to_str(a) for a in archs],
+            "acc": src_bench.query(archs, METRIC),
+        }
+    )
+    (tmp_path / "data").mkdir()
+    frame.to_csv(tmp_path / "data" / "t.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    table = benchmarks.load(
+        "table", path="data/t.csv", space="nb201", arch_column="arch", columns="acc=cifar10/acc"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    s = fit_surrogate(table, None, "acc", predictors.create("ridge"), 50)
+    assert s.source["file_sha256"] == sha256_of(tmp_path / "data" / "t.csv")
