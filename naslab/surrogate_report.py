@@ -364,7 +364,7 @@ def run_audit(
             "quality": fit_quality(y[test], pred, **q_kwargs),
         }
     ]
-    spread = _spread(sur, metric, test_archs_, y[test])
+    spread = _noise(sur, src, metric, d, test_archs_)
 
     clock.lap("random")
 
@@ -585,23 +585,16 @@ def _owned(out: Path) -> set[str]:
     return {f for f in files if isinstance(f, str) and f == Path(f).name and f[:1] != "."}
 
 
-def _spread(sur: Any, metric: str, archs: list[Any], y: np.ndarray) -> dict[str, Any] | None:
-    """For a model with a predictive spread: how often the truth lies in its central 68% / 95%
-    interval (a calibrated Gaussian: 0.68 / 0.95), and its mean std beside the MAE."""
+def _noise(sur: Any, source: Any, metric: str, d: str, archs: list[Any]) -> dict[str, Any] | None:
+    """For a model with a predictive spread, `naslab.surrogate_noise.noise_report` on the held-out
+    architectures: calibration against the truth, and against the real seed-to-seed spread where
+    the source holds per-seed values. None for a model without a spread."""
     from nas_core.regressor import has_uncertainty
+    from naslab.surrogate_noise import noise_report
 
-    model = sur.model(metric)
-    if not has_uncertainty(model):
+    if not has_uncertainty(sur.model(metric, d)):
         return None
-    mean, std = model.predict_dist(archs)
-    mean, std = np.asarray(mean, float), np.asarray(std, float)
-    z = np.abs(y - mean) / np.where(std > 0, std, np.nan)
-    return {
-        "mean_std": float(np.mean(std)),
-        "coverage_68": float(np.mean(np.nan_to_num(z, nan=np.inf) <= 1.0)),
-        "coverage_95": float(np.mean(np.nan_to_num(z, nan=np.inf) <= 1.96)),
-        "n": int(len(y)),
-    }
+    return noise_report(sur, source, metric, d, archs=archs)
 
 
 def _trajectories(
@@ -790,19 +783,11 @@ def render_markdown(audit: Mapping[str, Any], figures: Sequence[str], traj_note:
         "the saved surrogate cannot be scored there, it saw part of that set.",
         "",
     ]
-    spread = audit.get("predictive_spread")
-    if spread:
-        lines += [
-            "## Predictive spread",
-            "",
-            f"The model has a predictive distribution (`query(..., seed=s)` draws from it). On "
-            f"the {spread['n']:,} held-out architectures its mean std is "
-            f"{_num(spread['mean_std'])} {unit}; the true value lies within one std of the mean "
-            f"for {_num(spread['coverage_68'])} of them (a calibrated Gaussian: 0.683) and "
-            f"within 1.96 std for {_num(spread['coverage_95'])} (0.95). This spread is the "
-            "model's uncertainty about the mean, not a measured seed-to-seed spread.",
-            "",
-        ]
+    noise = audit.get("predictive_spread")
+    if noise:
+        from naslab.surrogate_noise import markdown as noise_markdown
+
+        lines += [noise_markdown(noise).rstrip(), ""]
     traj = audit.get("trajectories")
     text = str((traj or {}).get("markdown") or "").strip()
     if not text.startswith("## "):  # the trajectory section brings its own heading

@@ -224,10 +224,13 @@ def test_predictive_spread_of_a_model_with_uncertainty(source, tmp_path) -> None
                       source_record=record)  # fmt: skip
     folder = s.save(tmp_path / "rf")
     audit = run_audit(folder, ood=(), **FAST)
-    sp = audit["predictive_spread"]
-    assert sp["n"] == 15625 - 80 and sp["mean_std"] > 0
-    assert 0 <= sp["coverage_68"] <= sp["coverage_95"] <= 1
-    assert "Predictive spread" in (folder / AUDIT_MD).read_text()
+    noise = audit["predictive_spread"]  # naslab.surrogate_noise.noise_report on the test set
+    cal = noise["calibration"]
+    assert noise["n_test"] == cal["n"] == 15625 - 80 and cal["median_std"] > 0
+    assert 0 <= cal["coverage"]["68"]["value"] <= cal["coverage"]["95"]["value"] <= 1
+    assert noise["seed_spread"] is None and "per-seed" in noise["seed_spread_note"]
+    text = (folder / AUDIT_MD).read_text()
+    assert "## Noise calibration" in text and "Not measured:" in text
 
 
 def test_trajectory_fidelity_section(audited, tmp_path) -> None:
