@@ -205,7 +205,10 @@ def _table(**options: Any) -> Benchmark:
     "surrogate",
     "a saved surrogate benchmark folder (path=...): fitted models that predict a metric for "
     "any architecture of their space; no optimum",
-    params={"path": Param("the surrogate's folder (manifest.json, models, train_archs.json)")},
+    params={
+        "path": Param("the surrogate's folder (manifest.json, models, train_archs.json)"),
+        "shipped": Param("the name of a surrogate naslab ships in data/surrogates (not with path)"),
+    },
     signature_of="benchmarks.surrogate:load",
 )
 def _surrogate(**options: Any) -> Benchmark:

@@ -45,6 +45,7 @@ from nas_core.errors import (
     InvalidInputError,
     MissingFileError,
     NotInBenchmarkError,
+    UnknownNameError,
 )
 from nas_core.provenance import Provenance
 from nas_core.regressor import Regressor, has_uncertainty, load_regressor, save_regressor
@@ -402,9 +403,39 @@ def check_manifest(man: Any, path: Path) -> dict[str, Any]:
     return man
 
 
-def load(path: str | os.PathLike[str]) -> SurrogateBenchmark:
-    """Load a surrogate saved by `SurrogateBenchmark.save`. Every file's sha256 is checked before
+SHIPPED_DIR = "surrogates"
+
+
+def shipped_names() -> list[str]:
+    """The surrogates naslab ships (folders of `data/surrogates/` holding a manifest)."""
+    from nas_core.shipped import shipped_path
+
+    try:
+        root = shipped_path(SHIPPED_DIR)
+    except MissingFileError:
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+
+
+def load(
+    path: str | os.PathLike[str] | None = None, *, shipped: str | None = None
+) -> SurrogateBenchmark:
+    """Load a surrogate saved by `SurrogateBenchmark.save` from its folder (`path`), or one that
+    naslab ships by name (`shipped`, see `shipped_names`). Every file's sha256 is checked before
     any model is read: a missing or changed file is one DataFormatError naming it."""
+    if (path is None) == (shipped is None):
+        raise InvalidInputError(
+            "give a surrogate folder (path=...) or the name of a shipped one (shipped=...; "
+            f"shipped: {', '.join(shipped_names()) or 'none'})"
+        )
+    if shipped is not None:
+        names = shipped_names()
+        if shipped not in names:
+            raise UnknownNameError("shipped surrogate", shipped, names)
+        from nas_core.shipped import shipped_path
+
+        path = shipped_path(SHIPPED_DIR, shipped)
+    assert path is not None
     folder = Path(path).expanduser()
     man = read_manifest(folder)
     for f, want in man["sha256"].items():

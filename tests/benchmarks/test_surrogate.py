@@ -538,3 +538,17 @@ def test_fit_surrogate_hashes_a_table_file_given_by_a_relative_path_from_another
     monkeypatch.chdir(tmp_path / "elsewhere")
     s = fit_surrogate(table, None, "acc", predictors.create("ridge"), 50)
     assert s.source["file_sha256"] == sha256_of(tmp_path / "data" / "t.csv")
+
+
+def test_load_by_shipped_name_or_path_not_both(saved: Path) -> None:
+    from benchmarks.surrogate import shipped_names
+
+    with pytest.raises(InvalidInputError, match="give a surrogate folder"):
+        benchmarks.load("surrogate")
+    with pytest.raises(InvalidInputError, match="give a surrogate folder"):
+        benchmarks.load("surrogate", path=saved, shipped="x")
+    with pytest.raises(UnknownNameError, match="unknown shipped surrogate 'no-such'"):
+        benchmarks.load("surrogate", shipped="no-such")
+    for name in shipped_names():  # every shipped surrogate loads (checksums) and names its audit
+        s = benchmarks.load("surrogate", shipped=name)
+        assert s.is_surrogate and s.audit, f"shipped surrogate {name} has no audit"
