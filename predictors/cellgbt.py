@@ -25,8 +25,10 @@ Members: `n_xgb` XGBoost boosters (depth 6, learning rate 0.05, 1000 rounds, row
 own seed (seed * 1000 + k), so row and column sampling differ; `predict` is their mean and
 `predict_dist` their (mean, std), the spread a surrogate benchmark's seeded draws use.
 The default `encoding="auto"` is "cell" on nb201 and the space's one-hot encoding elsewhere (any
-space encoding can be asked for; the cell features exist for nb201 only). Saved like xgb and lgb: the training set is stored and
-`load` refits and checks the predictions (predictors.io).
+space encoding can be asked for; the cell features exist for nb201 only). Saved like xgb and lgb
+(predictors.io): the members' boosters in their own formats, the ceiling and the members' feature
+scaling; `load` rebuilds them without fitting (the cell feature table is recomputed) and checks
+the stored predictions on the training set.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ from nas_core.errors import InvalidInputError
 from nas_core.registry import Param
 from nas_core.spaces.base import ENCODINGS
 from predictors.base import encoder_input
-from predictors.classic import LGBPredictor, XGBPredictor, _RefitPredictor
+from predictors.classic import (
+    LGBPredictor,
+    XGBPredictor,
+    _RefitPredictor,
+    member_state,
+    restore_member,
+)
 
 TARGETS = ("log-gap", "identity")
 #: XGBoost member settings (tuned by CV-free sweeps at N=1000 on NB201; see the module docstring).
@@ -223,21 +231,45 @@ class CellGBTPredictor(_RefitPredictor):
         self.ceiling_ = float(y.max()) + float(self.gap) * (sd if sd > 0 else 1.0)
         z = self._forward(y)
         x = self._x(idx, feats)
-        members: list[Any] = []
+        # the features go in as the members' only input, already built; members fit them
+        # through their own (cheap) feature standardisation, which trees ignore
+        self.members_ = [m.fit(idx, z, features=x) for m in self._new_members()]
+
+    def _new_members(self) -> list[Any]:
+        """The unfitted members: `n_xgb` XGBoost then `n_lgb` LightGBM, member k seeded
+        seed * 1000 + k."""
         specs = [(XGBPredictor, {**XGB_MEMBER, **(self.xgb_params or {})})] * int(self.n_xgb)
         specs += [(LGBPredictor, dict(self.lgb_params or {}))] * int(self.n_lgb)
-        for k, (cls, params) in enumerate(specs):
-            m = cls(
+        return [
+            cls(
                 space=self.space,
                 encoding="none",
                 seed=int(self.seed) * 1000 + k,
                 n_jobs=self.n_jobs,
                 **params,
             )
-            # the features go in as the members' only input, already built; members fit them
-            # through their own (cheap) feature standardisation, which trees ignore
-            members.append(m.fit(idx, z, features=x))
-        self.members_ = members
+            for k, (cls, params) in enumerate(specs)
+        ]
+
+    def _native_state(self) -> dict[str, Any]:
+        states = [member_state(m) for m in self.members_]
+        return {
+            "ceiling": float(self.ceiling_),
+            "members": {str(k): s for k, s in enumerate(states)},
+        }
+
+    def _set_native_state(self, state: dict[str, Any]) -> None:
+        ceiling = state["ceiling"]
+        if isinstance(ceiling, bool) or not isinstance(ceiling, (int, float)):
+            raise ValueError("the stored log-gap ceiling is not a number")
+        members = self._new_members()
+        stored = state["members"]
+        if not isinstance(stored, dict) or sorted(stored) != sorted(map(str, range(len(members)))):
+            raise ValueError(f"the stored cell_gbt model does not hold its {len(members)} members")
+        self.ceiling_ = float(ceiling)
+        self.members_ = [
+            restore_member(m, stored[str(k)], self.space_name_) for k, m in enumerate(members)
+        ]
 
     def _member_outputs(self, idx: np.ndarray, feats: np.ndarray) -> np.ndarray:
         x = self._x(idx, feats)

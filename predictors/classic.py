@@ -22,8 +22,10 @@ NeurIPS 2021), whose settings NAS-Bench-Suite-Zero (Krishnakumar et al. 2022) al
 - `ridge`: scikit-learn Ridge (alpha 1.0); `bayes_ridge`: BayesianRidge (evidence-maximised
   priors; predictive std from `return_std`).
 
-These are cheap to refit, so their files store the training set and refit on `load` (see
-predictors.io) rather than pickling the fitted scikit-learn / XGBoost / LightGBM objects.
+Saving never pickles a fitted scikit-learn / XGBoost / LightGBM object. Files store the training
+set and the fitted predictions (see predictors.io); xgb and lgb also store their boosters in the
+library's own format (XGBoost UBJSON, LightGBM model text), which `load` rebuilds without fitting
+and checks against those predictions. The others refit on `load`.
 """
 
 from __future__ import annotations
@@ -39,8 +41,142 @@ from predictors.base import Predictor, batched
 
 
 class _RefitPredictor(Predictor):
-    #: `save` stores the training data; `load` refits and checks the predictions match.
+    #: `save` stores the training data and predictions on it; `load` rebuilds the model from its
+    #: native state where `_native_state` gives one, else refits, and checks the predictions.
     state_by_refit: ClassVar[bool] = True
+
+    def _native_state(self) -> dict[str, Any] | None:
+        """The fitted model in its library's own safe format (strings, uint8 arrays, numbers),
+        which `_set_native_state` rebuilds without fitting; None where there is none (`load`
+        then refits)."""
+        return None
+
+    def _set_native_state(self, state: dict[str, Any]) -> None:
+        raise NotImplementedError(f"predictor {self.name!r} has no native saved state")
+
+
+def member_state(m: Predictor) -> dict[str, Any] | None:
+    """A fitted member model's native state with its own feature scaling (what
+    `restore_member` needs to rebuild it without fitting); None if it has no native state."""
+    own = m._native_state() if isinstance(m, _RefitPredictor) else None
+    if own is None:
+        return None
+    return {
+        "model": own,
+        "n_train": int(m.n_train_),
+        "n_features_extra": int(m.n_features_extra_),
+        "feature_mean": np.asarray(m.feature_mean_, dtype=np.float64),
+        "feature_scale": np.asarray(m.feature_scale_, dtype=np.float64),
+    }
+
+
+def restore_member(m: Predictor, state: dict[str, Any], space_name: str) -> Predictor:
+    """Make the unfitted member `m` the fitted model `state` (from `member_state`) describes."""
+    k = int(state["n_features_extra"])
+    mean = np.asarray(state["feature_mean"], dtype=np.float64)
+    scale = np.asarray(state["feature_scale"], dtype=np.float64)
+    if mean.shape != (k,) or scale.shape != (k,):
+        raise ValueError(f"a member's feature scaling does not have its {k} columns")
+    m.space_name_ = space_name
+    m.n_features_extra_ = k
+    m.feature_mean_, m.feature_scale_ = mean, scale
+    m._set_native_state(state["model"])
+    m.n_train_ = int(state["n_train"])
+    return m
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _digest(blob: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _check_digest(blob: bytes, state: dict[str, Any], what: str) -> None:
+    """The stored booster is the one saved: a damaged or edited one never reaches the library's
+    parser (LightGBM's and XGBoost's crash the process on some malformed input)."""
+    if state.get("sha256") != _digest(blob):
+        raise ValueError(f"the stored {what} model does not match its SHA-256 (edited or damaged)")
+
+
+#: Per-tree keys of LightGBM's model text and how many values each holds (n: leaves; n - 1:
+#: splits); any other key (categorical splits, linear leaves) is refused.
+_LGB_TREE_KEYS = {
+    "split_feature": -1, "split_gain": -1, "threshold": -1, "decision_type": -1,
+    "left_child": -1, "right_child": -1, "internal_value": -1, "internal_weight": -1,
+    "internal_count": -1, "leaf_value": 0, "leaf_weight": 0, "leaf_count": 0,
+}  # fmt: skip
+_LGB_HEADER = {"version", "num_class", "num_tree_per_iteration", "label_index", "max_feature_idx",
+               "objective", "feature_names", "feature_infos", "tree_sizes"}  # fmt: skip
+
+
+def _checked_lgb_text(text: str) -> str:
+    """LightGBM model text of single-output regression trees with numerical splits, checked in
+    Python before LightGBM parses it, rebuilt from the checked header and trees (without
+    `tree_sizes`, whose offsets LightGBM trusts, and without the parameter section): every array
+    has its tree's length, every child and feature index is in range and every child comes
+    after its parent (so prediction ends). ValueError naming the first fault."""
+    head, sep, rest = text.partition("\nTree=")
+    trees, end, _ = rest.partition("\nend of trees")
+    if not sep or not end:
+        raise ValueError("the stored LightGBM model has no trees section")
+    lines = head.splitlines()
+    if not lines or lines[0] != "tree":
+        raise ValueError("the stored LightGBM model does not start with its 'tree' header")
+    header = dict(ln.split("=", 1) for ln in lines[1:] if ln)
+    if set(header) - _LGB_HEADER or any("=" not in ln for ln in lines[1:] if ln):
+        raise ValueError("the stored LightGBM model has unexpected header lines")
+    if (header.get("num_class"), header.get("num_tree_per_iteration")) != ("1", "1") or header.get(
+        "objective", ""
+    ).split(" ")[0] != "regression":
+        raise ValueError("the stored LightGBM model is not a single-output regression model")
+    n_feat = int(header["max_feature_idx"]) + 1
+    if n_feat < 1 or any(len(header.get(k, "x " * n_feat).split()) != n_feat
+                         for k in ("feature_names", "feature_infos")):  # fmt: skip
+        raise ValueError("the stored LightGBM model's feature list does not match its width")
+    out = ["tree", *(f"{k}={v}" for k, v in header.items() if k != "tree_sizes"), ""]
+    # per tree: lengths checked on the split tokens; the arrays prediction reads are converted
+    # once for all trees (one conversion per tree and key would cost ~0.1 s per model)
+    used = ("split_feature", "decision_type", "left_child", "right_child", "threshold")
+    tokens: dict[str, list[str]] = {k: [] for k in (*used, "leaf_value")}
+    node_of: list[np.ndarray] = []  # per split: its node index and its tree's split count
+    for t, block in enumerate(trees.split("\nTree=")):
+        rows = block.strip().splitlines()
+        if not rows or rows[0] != str(t) or any("=" not in r for r in rows[1:]):
+            raise ValueError(f"the stored LightGBM model's tree {t} is malformed")
+        kv = dict(r.split("=", 1) for r in rows[1:])
+        n = int(kv.pop("num_leaves"))
+        if n < 1 or kv.pop("num_cat", "0") != "0" or kv.pop("is_linear", "0") != "0":
+            raise ValueError(f"the stored LightGBM model's tree {t} has unsupported splits")
+        shrinkage = float(kv.pop("shrinkage", "1"))
+        if not np.isfinite(shrinkage) or set(kv) - set(_LGB_TREE_KEYS) or "leaf_value" not in kv:
+            raise ValueError(f"the stored LightGBM model's tree {t} has unexpected fields")
+        if n > 1 and set(used) - set(kv):
+            raise ValueError(f"the stored LightGBM model's tree {t} lacks a split field")
+        for k, v in kv.items():
+            tok = v.split()
+            if len(tok) != n + _LGB_TREE_KEYS[k]:
+                raise ValueError(f"the stored LightGBM model's tree {t} has a bad {k!r}")
+            if k in tokens:
+                tokens[k] += tok
+        node_of.append(np.stack([np.arange(n - 1), np.full(n - 1, n - 1)]))
+        out += [f"Tree={t}", f"num_leaves={n}", "num_cat=0", *(f"{k}={kv[k]}" for k in kv),
+                "is_linear=0", f"shrinkage={shrinkage!r}", "", ""]  # fmt: skip
+    v = {k: np.array(tok, dtype=np.float64) for k, tok in tokens.items()}
+    node, n_split = np.concatenate(node_of, axis=1)
+    feat, dec = v["split_feature"], v["decision_type"]
+    ok = np.isfinite(v["leaf_value"]).all() and np.isfinite(v["threshold"]).all()
+    good = (feat == np.round(feat)) & (feat >= 0) & (feat < n_feat)
+    good &= (dec == np.round(dec)) & (dec >= 0) & (dec < 256) & (dec % 2 == 0)  # no categorical
+    for k in ("left_child", "right_child"):
+        c = v[k]  # >= 0: a later split of the same tree; < 0: leaf ~c
+        good &= (c == np.round(c)) & np.where(c >= 0, (c > node) & (c < n_split), -c - 1 <= n_split)
+    if not ok or not good.all():
+        raise ValueError("the stored LightGBM model has a split index or value out of range")
+    return "\n".join([*out, "end of trees", ""])
 
 
 class XGBPredictor(_RefitPredictor):
@@ -115,6 +251,25 @@ class XGBPredictor(_RefitPredictor):
 
     def _predict(self, idx, feats):
         return self.model_.inplace_predict(self._encode(idx, feats))
+
+    def _native_state(self) -> dict[str, Any]:
+        raw = bytes(self.model_.save_raw("ubj"))  # binary JSON: loads ~25x faster than JSON
+        return {"xgb_ubj": np.frombuffer(raw, dtype=np.uint8).copy(), "sha256": _digest(raw)}
+
+    def _set_native_state(self, state: dict[str, Any]) -> None:
+        import xgboost as xgb
+
+        raw = np.asarray(state["xgb_ubj"])
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise ValueError("the stored XGBoost model is not a byte array")
+        blob = raw.tobytes()
+        _check_digest(blob, state, "XGBoost")
+        try:
+            booster = xgb.Booster(model_file=bytearray(blob))
+        except Exception as e:  # XGBoostError, or a decoding error from its JSON reader
+            raise ValueError(f"the stored XGBoost model does not load: {_first_line(e)}") from None
+        booster.set_param({"nthread": self.n_jobs})  # a loaded booster would use every core
+        self.model_ = booster
 
 
 class XGBTunedPredictor(XGBPredictor):
@@ -232,6 +387,22 @@ class LGBPredictor(_RefitPredictor):
 
     def _predict(self, idx, feats):
         return self.model_.predict(self._encode(idx, feats), num_threads=self.n_jobs)
+
+    def _native_state(self) -> dict[str, Any]:
+        text = self.model_.model_to_string()
+        return {"lgb_text": text, "sha256": _digest(text.encode())}
+
+    def _set_native_state(self, state: dict[str, Any]) -> None:
+        import lightgbm as lgb
+
+        text = state["lgb_text"]
+        if not isinstance(text, str):
+            raise ValueError("the stored LightGBM model is not text")
+        _check_digest(text.encode(), state, "LightGBM")
+        try:
+            self.model_ = lgb.Booster(model_str=_checked_lgb_text(text))
+        except lgb.basic.LightGBMError as e:
+            raise ValueError(f"the stored LightGBM model does not load: {_first_line(e)}") from None
 
 
 class RFPredictor(_RefitPredictor):

@@ -15,7 +15,7 @@ import numpy as np
 
 from nas_core.errors import InvalidInputError
 from nas_core.registry import Param
-from predictors.classic import _RefitPredictor
+from predictors.classic import _RefitPredictor, member_state, restore_member
 
 
 class EnsemblePredictor(_RefitPredictor):
@@ -62,19 +62,39 @@ class EnsemblePredictor(_RefitPredictor):
         self.base_params = base_params
         self.seed = seed
 
-    def _fit(self, idx, feats, y):
+    def _new_member(self, m: int) -> Any:
         from predictors import create
 
-        rng = np.random.default_rng(self.seed)
         params = dict(self.base_params or {})
         params.pop("seed", None)
+        return create(self.base, space=self.space, seed=int(self.seed) * 1000 + m, **params)
+
+    def _fit(self, idx, feats, y):
+        rng = np.random.default_rng(self.seed)
         members = []
         for m in range(int(self.n_members)):
-            member = create(self.base, space=self.space, seed=int(self.seed) * 1000 + m, **params)
+            member = self._new_member(m)
             rows = rng.integers(0, len(idx), len(idx)) if self.bootstrap else np.arange(len(idx))
             # Members see already-standardised features: fit them without extra scaling.
             members.append(member.fit(idx[rows], y[rows], features=feats[rows]))
         self.members_ = members
+
+    def _native_state(self) -> dict[str, Any] | None:
+        """The members' native states (xgb, lgb, cell_gbt members have one); None if any lacks
+        one, and then `load` refits the whole ensemble."""
+        states = [member_state(m) for m in self.members_]
+        if any(s is None for s in states):
+            return None
+        return {"members": {str(k): s for k, s in enumerate(states)}}
+
+    def _set_native_state(self, state: dict[str, Any]) -> None:
+        stored = state["members"]
+        n = int(self.n_members)
+        if not isinstance(stored, dict) or sorted(stored) != sorted(map(str, range(n))):
+            raise ValueError(f"the stored ensemble does not hold its {n} members")
+        self.members_ = [
+            restore_member(self._new_member(k), stored[str(k)], self.space_name_) for k in range(n)
+        ]
 
     def _member_outputs(self, idx, feats):
         return np.stack([m.predict(idx, features=feats) for m in self.members_])

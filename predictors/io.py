@@ -7,22 +7,32 @@ that is not a naslab predictor file raises `DataFormatError`.
 
 Layout: {"format": "naslab-predictor", "version": 1, "predictor": registry name,
 "params": JSON of get_params(), "space": space name, "fit": JSON (n_train, feature scaling),
-"state": {name: tensor or number}, "meta": JSON of `pred.meta_` (free-form provenance, e.g.
-the benchmark, dataset and feature names the CLI trained on)}.
+"state": {name: tensor or number}, "state_kind": how `state` is read (below; absent in files
+written before it existed, which are "refit" or "tensors" by their predictor), "meta": JSON of
+`pred.meta_` (free-form provenance, e.g. the benchmark, dataset and feature names the CLI trained
+on)}.
 
-- Neural predictors store their `state_dict` tensors (+ target scaling).
 - Before anything is built, the stored hyper-parameters are checked against the predictor's
   declared bounds (`Predictor.validate_params`: a file edited to `n_estimators=10**7` is refused,
   not refitted for hours) and every stored number must be finite (NaN/inf weights, targets or
   feature scalings make the file invalid). Both raise `DataFormatError` naming the file.
-- Models that are cheap and deterministic to fit (xgb, rf, gp, ridge, bayes_ridge, ensemble) store
-  their training set (space indices, or, on an open space such as nb101 or darts, the
-  architectures' `to_str` strings as one JSON list; raw extra features; targets) and the fitted
-  model's
-  predictions on it; `load` refits with the stored hyperparameters and seed and checks that it
-  reproduces those predictions, raising `DataFormatError` if it does not (e.g. a file written with
-  a different library version that changed the algorithm). This replaces pickling fitted
-  scikit-learn/XGBoost objects, which cannot be loaded safely.
+- "tensors": neural predictors store their `state_dict` tensors (+ target scaling).
+- Tree, kernel and linear models (`state_by_refit`: xgb, lgb, cell_gbt, rf, gp, ridge,
+  bayes_ridge, ensemble) store their training set (space indices, or, on an open space such as
+  nb101 or darts, the architectures' `to_str` strings as one JSON list; raw extra features;
+  targets) and the fitted model's predictions on it. Then either
+  - "native": the gradient-boosted models (xgb, xgb_tuned, lgb, cell_gbt, and an ensemble of
+    them) also store their boosters in the library's own format (XGBoost UBJSON bytes as a uint8
+    tensor, LightGBM model text as a string) with what else the model learned (members' feature
+    scaling, cell_gbt's log-gap ceiling); `load` builds the boosters from these with no fit, in
+    milliseconds, whatever library version would fit today; or
+  - "refit" (every other such model, and files written before "native" existed): `load` refits
+    with the stored hyperparameters and seed.
+  Either way `load` checks that the model reproduces the stored predictions and raises
+  `DataFormatError` naming the file if it does not (a booster string edited or damaged; a refit
+  under a library version that changed the algorithm). This replaces pickling fitted
+  scikit-learn/XGBoost objects, which cannot be loaded safely. A "native" file also loads under a
+  naslab that predates the marker: that one ignores it and refits from the stored training set.
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ from nas_core.errors import DataFormatError, MissingFileError, NaslabError
 
 FORMAT = "naslab-predictor"
 VERSION = 1
+#: How a file's "state" is read (see the module docstring).
+STATE_KINDS = ("tensors", "refit", "native")
 
 
 def _to_tensor(v: Any) -> Any:
@@ -91,8 +103,13 @@ def save(pred: Any, path: str | os.PathLike[str]) -> Path:
             "train_y": pred.train_y_,
             "check_pred": pred.predict(pred.train_idx_, features=_feats_or_none(pred)),
         }
+        native = pred._native_state() if hasattr(pred, "_native_state") else None
+        kind = "refit" if native is None else "native"
+        if native is not None:
+            state["native"] = native
+            state["train_sha256"] = _train_digest(state)
     else:
-        state = pred._get_state()
+        state, kind = pred._get_state(), "tensors"
     fit_info = {"n_train": int(pred.n_train_), "n_features_extra": int(pred.n_features_extra_)}
     payload = {
         "format": FORMAT,
@@ -104,6 +121,7 @@ def save(pred: Any, path: str | os.PathLike[str]) -> Path:
         "feature_mean": _to_tensor(np.asarray(pred.feature_mean_, dtype=np.float64)),
         "feature_scale": _to_tensor(np.asarray(pred.feature_scale_, dtype=np.float64)),
         "state": _to_tensor(state),
+        "state_kind": kind,
         "meta": json.dumps(getattr(pred, "meta_", {}), default=str),
     }
     path = Path(path)
@@ -194,7 +212,13 @@ def load(path: str | os.PathLike[str]) -> Any:
         _check_finite(path, {"state": state, "feature_mean": payload["feature_mean"],
                              "feature_scale": payload["feature_scale"]})  # fmt: skip
         pred = cls(space=space, **params)
-        if cls.state_by_refit:
+        kind = payload.get("state_kind", "refit" if cls.state_by_refit else "tensors")
+        if kind not in STATE_KINDS or (kind == "tensors") == bool(cls.state_by_refit):
+            raise DataFormatError(
+                f"{path}: invalid predictor file: state kind {kind!r} does not fit predictor "
+                f"{payload['predictor']!r} (this naslab reads {', '.join(STATE_KINDS)})"
+            )
+        if kind == "refit":
             state = _numpy(state)
             feats = state["train_features"]
             train = _train_archs(state) if "train_archs" in state else state["train_idx"]
@@ -205,12 +229,12 @@ def load(path: str | os.PathLike[str]) -> Any:
                     f"{path}: refitting the stored {payload['predictor']} model did not reproduce "
                     "its saved predictions (written with a different library version?)"
                 )
+        elif kind == "native":
+            state = _numpy(state)
+            _restore_fitted(pred, payload, fit_info)
+            _load_native(path, pred, state, str(payload["predictor"]))
         else:
-            pred.space_name_ = str(payload["space"])
-            pred.n_train_ = int(fit_info["n_train"])
-            pred.n_features_extra_ = int(fit_info["n_features_extra"])
-            pred.feature_mean_ = payload["feature_mean"].numpy()
-            pred.feature_scale_ = payload["feature_scale"].numpy()
+            _restore_fitted(pred, payload, fit_info)
             pred._set_state(state)
         pred.meta_ = json.loads(payload.get("meta", "{}"))
     except DataFormatError:
@@ -220,6 +244,71 @@ def load(path: str | os.PathLike[str]) -> Any:
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
         raise DataFormatError(f"{path}: invalid predictor file ({type(e).__name__}: {e})") from None
     return pred
+
+
+def _restore_fitted(pred: Any, payload: dict[str, Any], fit_info: dict[str, Any]) -> None:
+    """The fitted attributes every predictor has (space, sizes, feature scaling)."""
+    pred.space_name_ = str(payload["space"])
+    pred.n_train_ = int(fit_info["n_train"])
+    pred.n_features_extra_ = int(fit_info["n_features_extra"])
+    pred.feature_mean_ = payload["feature_mean"].numpy()
+    pred.feature_scale_ = payload["feature_scale"].numpy()
+
+
+def _train_digest(state: dict[str, Any]) -> str:
+    """SHA-256 of the stored training set and predictions. A native load never refits, so it
+    cannot notice edited targets by itself; this keeps the file's refit fallback (what a naslab
+    older than native state reads) consistent with its boosters."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for key in ("train_idx", "train_archs", "train_features", "train_y", "check_pred"):
+        if key not in state:
+            continue
+        v = state[key]
+        if isinstance(v, str):
+            h.update(f"{key}:str:{len(v)}:".encode() + v.encode())
+        else:
+            a = np.ascontiguousarray(_numpy(v))
+            h.update(f"{key}:{a.dtype.str}:{a.shape}:".encode() + a.tobytes())
+    return h.hexdigest()
+
+
+def _load_native(path: Path, pred: Any, state: dict[str, Any], name: str) -> None:
+    """Build `pred`'s boosters from the stored native state (no fit) and check that they
+    reproduce the stored predictions on the stored training set."""
+    from predictors.base import Predictor
+
+    if state.get("train_sha256") != _train_digest(state):
+        raise DataFormatError(
+            f"{path}: the stored training set or predictions were edited or are damaged (their "
+            "SHA-256 does not match)"
+        )
+    feats = state["train_features"]
+    train = _train_archs(state) if "train_archs" in state else state["train_idx"]
+    idx, _ = Predictor._inputs(pred._resolve_space(), train, None)
+    if len(idx) != pred.n_train_ or feats.shape != (len(idx), pred.n_features_extra_):
+        raise DataFormatError(
+            f"{path}: invalid predictor file: the stored training set does not match its sizes"
+        )
+    pred._set_native_state(state["native"])
+    pred.train_idx_, pred.train_features_ = idx, feats
+    pred.train_y_ = np.asarray(state["train_y"], dtype=np.float64)
+    try:
+        again = pred.predict(idx, features=feats if feats.shape[1] else None)
+    except Exception as e:  # a library's own error type (LightGBMError is no ValueError)
+        raise DataFormatError(
+            f"{path}: the stored {name} model cannot predict ({type(e).__name__}: "
+            f"{(str(e).strip().splitlines() or [''])[0]})"
+        ) from None
+    # the same booster predicts the same numbers: only an edited or damaged model differs
+    if again.shape != np.shape(state["check_pred"]) or not np.allclose(
+        again, state["check_pred"], rtol=1e-6, atol=1e-9
+    ):
+        raise DataFormatError(
+            f"{path}: the stored {name} model did not reproduce its saved predictions (the "
+            "file was edited or is damaged)"
+        )
 
 
 # --- the "naslab-predictor" regressor format (nas_core.regressor) ----------------------------
