@@ -8,8 +8,9 @@ of the same model class as one of the surrogate models it is searched on; `nasla
 emits each as an `OwnModelWarning` and its report carries them (`summary.json` "warnings",
 report.md). What counts as the same class: the registered predictors in each class's
 inheritance (BANANAS' predictor is an MLP ensemble: it shares `mlp` with an MLP surrogate; a
-tuned XGBoost shares `xgb`); an `ensemble` (either side) counts as its members' class. A model
-that is not a registered predictor is known by its class name only.
+tuned XGBoost shares `xgb`); an `ensemble` (either side) counts as its members' class, and
+`cell_gbt`, an ensemble of XGBoost and LightGBM models, as `cell_gbt` and its members' classes
+(`xgb`, `lgb`). A model that is not a registered predictor is known by its class name only.
 """
 
 from __future__ import annotations
@@ -41,18 +42,32 @@ def _family_of_class(cls: type) -> set[str]:
     return names or {cls.__name__}
 
 
+#: Registered predictors that are ensembles of other registered ones: name -> member classes.
+_MEMBER_CLASSES = {"cell_gbt": ("xgb", "lgb")}
+
+
 def predictor_family(name: str) -> set[str]:
     """The model family of registered predictor `name` (see the module docstring)."""
     import predictors
 
-    return _family_of_class(predictors.get_class(name))
+    fam = _family_of_class(predictors.get_class(name))
+    for member in _MEMBER_CLASSES.get(name, ()):
+        fam |= predictor_family(member)
+    return fam
 
 
 def model_family(model: Any) -> set[str]:
-    """The model family of a fitted surrogate model (an ensemble: its members')."""
+    """The model family of a fitted surrogate model (an ensemble: its members'; cell_gbt: its
+    own and its members')."""
     import predictors
+    from predictors.cellgbt import CellGBTPredictor
     from predictors.ensemble import EnsemblePredictor
 
+    if isinstance(model, CellGBTPredictor):
+        members = getattr(model, "members_", None)
+        if not members:  # unfitted: the member classes it will have
+            members = model._new_members()
+        return _family_of_class(type(model)).union(*(model_family(m) for m in members))
     if isinstance(model, EnsemblePredictor):
         members = getattr(model, "members_", None)
         if members:

@@ -165,3 +165,23 @@ def test_trajectory_fidelity_carries_the_warning(
         r = trajectory_fidelity(source, xgb, None, METRIC, searchers=("rs", "weaknas"), seeds=1,
                                 budget=12, params=params)  # fmt: skip
     assert len(r["warnings"]) == 1 and "**Warning**: searcher 'weaknas'" in r["markdown"]
+
+
+def test_a_cell_gbt_surrogate_counts_as_xgboost_and_lightgbm(
+    source: benchmarks.Benchmark, xgb: SurrogateBenchmark
+) -> None:
+    """cell_gbt's members are XGBoost and LightGBM models: a searcher guided by either is
+    warned on a cell_gbt surrogate, and one guided by cell_gbt on an xgb surrogate."""
+    small = {"n_xgb": 1, "n_lgb": 1, "xgb_params": {"n_estimators": 5},
+             "lgb_params": {"n_estimators": 5}}  # fmt: skip
+    assert predictor_family("cell_gbt") == {"cell_gbt", "xgb", "lgb"}
+    assert model_family(predictors.create("cell_gbt", n_lgb=0, n_xgb=2)) == {"cell_gbt", "xgb"}
+    sur = _fit(source, predictors.create("cell_gbt", **small))
+    assert model_family(sur.model(METRIC)) == {"cell_gbt", "xgb", "lgb"}
+    assert own_model_warnings(_config(sur, GUIDED), sur) == []  # their default guides differ
+    for guide in ("xgb", "xgb_tuned", "lgb", "cell_gbt"):
+        (line,) = own_model_warnings(_config(sur, ("npenas",), npenas={"predictor": guide}), sur)
+        assert "'npenas'" in line and "CellGBTPredictor" in line, guide
+    got = own_model_warnings(_config(xgb, ("weaknas",), weaknas={"predictor": "cell_gbt"}), xgb)
+    assert len(got) == 1 and "(both are xgb models)" in got[0]
+    assert own_model_warnings(_config(sur, ("npenas",), npenas={"predictor": "rf"}), sur) == []
