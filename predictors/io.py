@@ -22,10 +22,11 @@ on)}.
   nb101 or darts, the architectures' `to_str` strings as one JSON list; raw extra features;
   targets) and the fitted model's predictions on it. Then either
   - "native": the gradient-boosted models (xgb, xgb_tuned, lgb, cell_gbt, and an ensemble of
-    them) also store their boosters in the library's own format (XGBoost UBJSON bytes as a uint8
-    tensor, LightGBM model text as a string) with what else the model learned (members' feature
-    scaling, cell_gbt's log-gap ceiling); `load` builds the boosters from these with no fit, in
-    milliseconds, whatever library version would fit today; or
+    them) also store their boosters in the library's own format (XGBoost UBJSON, LightGBM model
+    text; each zlib-compressed as a uint8 tensor with its size and SHA-256) with what else the
+    model learned (members' feature scaling, cell_gbt's log-gap ceiling) and a SHA-256 of the
+    training set and predictions; `load` builds the boosters from these with no fit, whatever
+    library version would fit today; or
   - "refit" (every other such model, and files written before "native" existed): `load` refits
     with the stored hyperparameters and seed.
   Either way `load` checks that the model reproduces the stored predictions and raises

@@ -17,7 +17,13 @@ import predictors
 from nas_core.errors import DataFormatError
 from predictors import io
 from predictors.cellgbt import CellGBTPredictor
-from predictors.classic import LGBPredictor, XGBPredictor, _digest, _RefitPredictor
+from predictors.classic import (
+    LGBPredictor,
+    XGBPredictor,
+    _RefitPredictor,
+    pack_blob,
+    unpack_blob,
+)
 from predictors.ensemble import EnsemblePredictor
 
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -108,6 +114,25 @@ def _edit_native(path: Path, edit: Any) -> None:
     torch.save(payload, path)
 
 
+def _repack(native: dict[str, Any], key: str, blob: bytes, fix_digest: bool) -> None:
+    """Store `blob` as booster `key`, with its own digest or the old one (an edit that did not
+    update it)."""
+    old = native[key]["sha256"]
+    packed = pack_blob(blob)
+    if not fix_digest:
+        packed["sha256"] = old
+    native[key] = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                   for k, v in packed.items()}  # fmt: skip
+
+
+def _text(native: dict[str, Any]) -> str:
+    return unpack_blob({k: _np(v) for k, v in native["lgb_text"].items()}, "LightGBM").decode()
+
+
+def _np(v: Any) -> Any:
+    return v.numpy() if isinstance(v, torch.Tensor) else v
+
+
 def _bump_leaf(text: str) -> str:
     """The first leaf value of the first tree plus 5 (a number that changes predictions)."""
     m = re.search(r"^leaf_value=(\S+)", text, flags=re.M)
@@ -117,11 +142,7 @@ def _bump_leaf(text: str) -> str:
 
 def test_an_edited_lightgbm_string_is_refused_naming_the_file(data, tmp_path) -> None:
     path = _fit("lgb", data).save(tmp_path / "m.pt")
-
-    def edit(native: dict[str, Any]) -> None:
-        native["lgb_text"] = _bump_leaf(native["lgb_text"])
-
-    _edit_native(path, edit)
+    _edit_native(path, lambda n: _repack(n, "lgb_text", _bump_leaf(_text(n)).encode(), False))
     with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*SHA-256"):
         predictors.load(path)
 
@@ -129,12 +150,7 @@ def test_an_edited_lightgbm_string_is_refused_naming_the_file(data, tmp_path) ->
 def test_an_edited_string_with_a_matching_digest_fails_the_prediction_check(data, tmp_path) -> None:
     """Someone who also rewrites the digest: the stored predictions still catch it."""
     path = _fit("lgb", data).save(tmp_path / "m.pt")
-
-    def edit(native: dict[str, Any]) -> None:
-        native["lgb_text"] = _bump_leaf(native["lgb_text"])
-        native["sha256"] = _digest(native["lgb_text"].encode())
-
-    _edit_native(path, edit)
+    _edit_native(path, lambda n: _repack(n, "lgb_text", _bump_leaf(_text(n)).encode(), True))
     with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*reproduce"):
         predictors.load(path)
 
@@ -145,38 +161,50 @@ def test_a_crafted_lightgbm_tree_is_refused_before_lightgbm_parses_it(data, tmp_
     path = _fit("lgb", data).save(tmp_path / "m.pt")
 
     def edit(native: dict[str, Any]) -> None:
-        text = re.sub(
-            r"^left_child=(-?\d+)", "left_child=999", native["lgb_text"], count=1, flags=re.M
-        )
-        native["lgb_text"] = text
-        native["sha256"] = _digest(text.encode())
+        text = re.sub(r"^left_child=(-?\d+)", "left_child=999", _text(native), count=1, flags=re.M)
+        _repack(native, "lgb_text", text.encode(), True)
 
     _edit_native(path, edit)
     with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*out of range"):
         predictors.load(path)
 
 
+def test_a_zlib_bomb_or_wrong_size_is_refused(data, tmp_path) -> None:
+    import zlib
+
+    path = _fit("lgb", data).save(tmp_path / "m.pt")
+
+    def edit(native: dict[str, Any]) -> None:
+        bomb = zlib.compress(b"\0" * (1 << 24))
+        native["lgb_text"]["zlib"] = torch.frombuffer(bytearray(bomb), dtype=torch.uint8).clone()
+
+    _edit_native(path, edit)
+    with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*stated"):
+        predictors.load(path)
+    _edit_native(path, lambda n: n["lgb_text"].update(size=1 << 40))
+    with pytest.raises(DataFormatError, match="states a size of"):
+        predictors.load(path)
+
+
 def _xgb_edit(native: dict[str, Any], fix_digest: bool) -> None:
     import xgboost as xgb
 
-    booster = xgb.Booster(model_file=bytearray(native["xgb_ubj"].numpy().tobytes()))
-    model = json.loads(bytes(booster.save_raw("json")))
+    raw = unpack_blob({k: _np(v) for k, v in native["xgb_ubj"].items()}, "XGBoost")
+    model = json.loads(bytes(xgb.Booster(model_file=bytearray(raw)).save_raw("json")))
     tree = model["learner"]["gradient_booster"]["model"]["trees"][0]
     leaf = tree["left_children"].index(-1)
     tree["base_weights"][leaf] += 5.0
     tree["split_conditions"][leaf] += 5.0  # a leaf's value is kept here
     edited = xgb.Booster(model_file=bytearray(json.dumps(model).encode()))
-    raw = bytes(edited.save_raw("ubj"))
-    native["xgb_ubj"] = torch.frombuffer(bytearray(raw), dtype=torch.uint8).clone()
-    if fix_digest:
-        native["sha256"] = _digest(raw)
+    _repack(native, "xgb_ubj", bytes(edited.save_raw("ubj")), fix_digest)
 
 
 @pytest.mark.parametrize("fix_digest", [False, True])
 def test_an_edited_xgboost_booster_is_refused_naming_the_file(data, tmp_path, fix_digest) -> None:
     path = _fit("xgb", data).save(tmp_path / "m.pt")
     _edit_native(path, lambda n: _xgb_edit(n, fix_digest))
-    with pytest.raises(DataFormatError, match=re.escape(str(path))):
+    what = "reproduce" if fix_digest else "SHA-256"
+    with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*{what}"):
         predictors.load(path)
 
 
@@ -249,8 +277,9 @@ def test_a_native_file_holds_only_plain_values(data, tmp_path) -> None:
 
     walk(payload)
     member = payload["state"]["native"]["members"]["0"]
-    assert member["model"]["xgb_ubj"].dtype == torch.uint8
-    assert isinstance(payload["state"]["native"]["members"]["3"]["model"]["lgb_text"], str)
+    assert member["model"]["xgb_ubj"]["zlib"].dtype == torch.uint8
+    text = _text(payload["state"]["native"]["members"]["3"]["model"])
+    assert text.startswith("tree\nversion=") and "end of trees" in text
     assert io.STATE_KINDS == ("tensors", "refit", "native")
 
 
