@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -108,6 +109,7 @@ class SurrogateBenchmark(Benchmark):
         source: Mapping[str, Any] | None = None,
         description: str = "",
         audit: Mapping[str, Any] | None = None,
+        noise_scale: Mapping[str, Mapping[str, float]] | None = None,
     ):
         self.name = name
         self.space = spaces.get(space)
@@ -135,6 +137,18 @@ class SurrogateBenchmark(Benchmark):
         self.description = description or f"surrogate benchmark over {space}"
         #: the headline numbers of the last audit (`set_audit`), {} before any audit
         self.audit = dict(audit or {})
+        #: {dataset: {metric: factor}} applied to the model's predictive std in seed= draws,
+        #: fitted by cross-validation (`fit_surrogate(calibrate_noise=K)`); 1 where absent
+        self.noise_scale = {d: dict(per) for d, per in (noise_scale or {}).items()}
+        for d, per in self.noise_scale.items():
+            for m, f in per.items():
+                if m not in self._models.get(d, {}) or not (
+                    isinstance(f, (int, float)) and np.isfinite(f) and f > 0
+                ):
+                    raise InvalidInputError(
+                        f"noise scale of {d}/{m} must be a positive number for a fitted metric, "
+                        f"got {f!r}"
+                    )
 
     # --- description ------------------------------------------------------------------------
     @property
@@ -202,11 +216,27 @@ class SurrogateBenchmark(Benchmark):
                 "uncertainty, so seed= has nothing to draw from; query with seed=None (the mean), "
                 "or fit the surrogate with a model that has a spread (an ensemble, rf, gp)"
             )
-        mean, std = model.predict_dist(items)  # type: ignore[attr-defined]
-        mean = np.asarray(mean, dtype=np.float64)
-        std = np.asarray(std, dtype=np.float64)
+        mean, std = self._dist(items, metric, d)
         z = np.array([self._normal(int(seed), d, metric, a) for a in items])
         return (mean + std * z).astype(np.float32)
+
+    def _dist(self, items: list[Arch], metric: str, d: str) -> tuple[np.ndarray, np.ndarray]:
+        mean, std = self._models[d][metric].predict_dist(items)  # type: ignore[attr-defined]
+        scale = self.noise_scale.get(d, {}).get(metric, 1.0)
+        return np.asarray(mean, dtype=np.float64), scale * np.asarray(std, dtype=np.float64)
+
+    def predict_dist(
+        self, archs: Any, metric: str, dataset: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, std) of the distribution `query(..., seed=s)` draws from: the model's predictive
+        std times the surrogate's calibrated noise scale (1 when not calibrated)."""
+        d = self._check_query(metric, dataset, None)
+        if not has_uncertainty(self._models[d][metric]):
+            raise InvalidInputError(
+                f"the {type(self._models[d][metric]).__name__} model of {metric!r} on {d!r} has "
+                "no predictive uncertainty"
+            )
+        return self._dist(self._parse(archs), metric, d)
 
     def _normal(self, seed: int, d: str, metric: str, arch: Arch) -> float:
         """The standard normal draw of (seed, dataset, metric, arch): independent of the batch."""
@@ -287,6 +317,8 @@ class SurrogateBenchmark(Benchmark):
                 sub = _model_dir("model", d, m, len(entries) + len(metrics))
                 save_regressor(model, folder / sub, space=self.space.name)
                 metrics[m] = {"model": sub, "info": self._infos[d][m].to_dict()}
+                if m in self.noise_scale.get(d, {}):
+                    metrics[m]["noise_scale"] = float(self.noise_scale[d][m])
             cost = None
             if d in self._cost:
                 cost = _model_dir("cost", d, "", len(entries))
@@ -400,6 +432,9 @@ def check_manifest(man: Any, path: Path) -> dict[str, Any]:
                 raise _fail(path, f"metric description of {d}/{m}: {err}") from None
             if info.name != m:
                 raise _fail(path, f"{d}/{m}: its description names metric {info.name!r}")
+            f = e.get("noise_scale", 1.0)
+            if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f < math.inf:
+                raise _fail(path, f"{d}/{m}: 'noise_scale' must be a positive number, got {f!r}")
     return man
 
 
@@ -451,10 +486,13 @@ def load(
     models: dict[str, dict[str, Any]] = {}
     infos: dict[str, dict[str, MetricInfo]] = {}
     cost: dict[str, Any] = {}
+    scales: dict[str, dict[str, Any]] = {}
     for d, entry in man["datasets"].items():
         for m, e in entry["metrics"].items():
             models.setdefault(d, {})[m] = load_regressor(folder / e["model"], space=space)
             infos.setdefault(d, {})[m] = MetricInfo(**e["info"])
+            if "noise_scale" in e:
+                scales.setdefault(d, {})[m] = e["noise_scale"]
         if entry.get("cost_model") is not None:
             cost[d] = load_regressor(folder / entry["cost_model"], space=space)
     try:
@@ -473,6 +511,7 @@ def load(
         source=man.get("source", {}),
         description=man.get("description", ""),
         audit=man.get("audit", {}),
+        noise_scale=scales,
     )
 
 
@@ -648,6 +687,45 @@ def _tune(
     }
 
 
+#: |z| of a standard normal's median: the robust scale makes the central 68% interval right on
+#: out-of-fold predictions, where an RMS would be set by a few wild errors (NB201's 10% cells).
+_MEDIAN_ABS_Z = 0.6744897501960817
+
+
+def _noise_scale(
+    proto: Any, archs: list[str], y: np.ndarray, folds: int, seed: int
+) -> dict[str, Any]:
+    """The factor for a model's predictive std that makes its out-of-fold |z| median that of a
+    standard normal: K-fold on the training sample only (folds seeded by the sample's seed)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold
+
+    z_all = []
+    split = KFold(n_splits=int(folds), shuffle=True, random_state=int(seed)).split(archs)
+    for fit_rows, val_rows in split:
+        m = clone(proto)
+        m.fit([archs[i] for i in fit_rows], y[fit_rows])
+        mean, std = m.predict_dist([archs[i] for i in val_rows])
+        std = np.asarray(std, dtype=np.float64)
+        z = (y[val_rows] - np.asarray(mean, dtype=np.float64)) / np.where(std > 0, std, np.nan)
+        z_all.append(z[np.isfinite(z)])
+    z = np.concatenate(z_all) if z_all else np.zeros(0)
+    if z.size < 3 or not np.median(np.abs(z)) > 0:
+        raise InvalidInputError(
+            "calibrate_noise: the model's out-of-fold predictive std is zero or undefined on the "
+            "training sample, so it cannot be scaled"
+        )
+    med = float(np.median(np.abs(z)))
+    return {
+        "folds": int(folds),
+        "n": int(z.size),
+        "median_abs_z": med,
+        "rms_z": float(np.sqrt(np.mean(z**2))),
+        "scale": med / _MEDIAN_ABS_Z,
+        "method": f"{folds}-fold CV on the training sample: std x median|z| / 0.6745",
+    }
+
+
 def fit_surrogate(
     source: Benchmark,
     dataset: str | None,
@@ -665,6 +743,7 @@ def fit_surrogate(
     cv: int = 5,
     tune_score: str = "kendall_tau",
     exclude: Sequence[Any] | None = None,
+    calibrate_noise: int | None = None,
 ) -> SurrogateBenchmark:
     """Fit a surrogate of `metric` (one name, or several: then `model` must be a factory) on
     `dataset` of the finite benchmark `source`, from `train_size` architectures sampled with
@@ -745,6 +824,22 @@ def fit_surrogate(
     models: dict[str, Any] = {}
     infos: dict[str, MetricInfo] = {}
     tuning: dict[str, Any] = {}
+    noise: dict[str, Any] = {}
+    if calibrate_noise is not None:
+        if (
+            isinstance(calibrate_noise, bool)
+            or not isinstance(calibrate_noise, int)
+            or not (2 <= calibrate_noise <= int(train_size))
+        ):
+            raise InvalidInputError(
+                f"calibrate_noise is a number of CV folds in 2..train_size, got {calibrate_noise!r}"
+            )
+        probe = _fresh(model)
+        if not has_uncertainty(probe):
+            raise InvalidInputError(
+                f"calibrate_noise needs a model with a predictive spread (predict_dist); "
+                f"{type(probe).__name__} has none"
+            )
     for m in names:
         reg = _fresh(model)
         y_train = np.array([value_of[m][k] for k in train])
@@ -759,6 +854,11 @@ def fit_surrogate(
                 f"{tuning[m]['chosen_score']:.4f}) over the grid "
                 f"{json.dumps(tuning[m]['grid'], sort_keys=True)}"
             )
+        if calibrate_noise is not None:
+            from sklearn.base import clone
+
+            noise[m] = _noise_scale(clone(reg), train, y_train, calibrate_noise, seed)
+            how += f"; seed= noise std scaled by {noise[m]['scale']:.4g} ({noise[m]['method']})"
         reg.fit(train, y_train)
         params = _model_params(reg)
         cls = type(reg).__name__
@@ -793,6 +893,8 @@ def fit_surrogate(
     }
     if tuning:
         record["tuning"] = tuning
+    if noise:
+        record["noise_calibration"] = noise
     clash = set(record) & set(source_record or {})
     if clash:
         raise InvalidInputError(f"source_record may not override {sorted(clash)}")
@@ -805,6 +907,7 @@ def fit_surrogate(
         cost_models=cost_models,
         train_archs=train,
         source=record,
+        noise_scale={d: {m: v["scale"] for m, v in noise.items()}} if noise else None,
         description=f"surrogate of {source.name} ({d}: {', '.join(names)}), "
         f"{record['model_class']} fitted on {len(train)} of its architectures",
     )

@@ -293,6 +293,15 @@ def fit_cmd(
         ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="The surrogate's name.")] = None,
+    calibrate_noise: Annotated[
+        int | None,
+        typer.Option(
+            "--calibrate-noise",
+            help="Folds of the CV (on the training sample) that scales a model's predictive std "
+            "so its seed= draws cover out-of-fold errors as a normal would. Default: 5 for a "
+            "model with a spread, none otherwise; 0 turns it off.",
+        ),
+    ] = None,
     audit: Annotated[
         bool, typer.Option("--audit/--no-audit", help="Audit the surrogate after fitting.")
     ] = True,
@@ -344,6 +353,12 @@ def fit_cmd(
     if "seed" in predictors.info(model).params and "seed" not in params:
         params["seed"] = seed  # the model's own randomness follows --seed unless set
     factory = model_factory(model, source.space.name, params)
+    from nas_core.regressor import has_uncertainty
+
+    if calibrate_noise is None:
+        calibrate_noise = 5 if has_uncertainty(factory()) else 0
+    elif calibrate_noise != 0:
+        check_int(calibrate_noise, "--calibrate-noise", 2)
     if out is None:
         out = Path(f"surrogate-{source.name}-{model}-n{train_size}")
         check_out_folder(out)
@@ -369,6 +384,7 @@ def fit_cmd(
         source_file=data_file,
         name=name or f"{source.name}-{model}-n{train_size}",
         source_record=record,
+        calibrate_noise=calibrate_noise or None,
     )
     sur.save(out)
     _log(f"saved surrogate {sur.name!r} to {out}")

@@ -349,7 +349,9 @@ def noise_report(
     if len(test) < 3:
         raise InvalidInputError(f"need at least 3 held-out architectures, got {len(test)}")
     y_true = np.asarray(source.query(test, metric, d), dtype=np.float64)
-    mean, std = model.predict_dist(test)
+    # the distribution seed= draws from: the model's std times the surrogate's noise scale
+    dist = getattr(surrogate, "predict_dist", None)
+    mean, std = dist(test, metric, d) if callable(dist) else model.predict_dist(test)
     report: dict[str, Any] = {
         "metric": metric,
         "dataset": d,

@@ -552,3 +552,45 @@ def test_load_by_shipped_name_or_path_not_both(saved: Path) -> None:
     for name in shipped_names():  # every shipped surrogate loads (checksums) and names its audit
         s = benchmarks.load("surrogate", shipped=name)
         assert s.is_surrogate and s.audit, f"shipped surrogate {name} has no audit"
+
+
+def test_calibrate_noise_scales_the_seed_draws_and_survives_save_load(
+    source: benchmarks.Benchmark, tmp_path: Path
+) -> None:
+    """K-fold on the training sample fits one factor for the model's std; seed= draws and
+    predict_dist use it, the manifest keeps it, and a bad fold count or a model without a spread
+    is one clear error."""
+    make = lambda: predictors.create("rf", n_estimators=20, seed=0)  # noqa: E731
+    plain = fit_surrogate(source, None, METRIC, make, N, seed=3)
+    cal = fit_surrogate(source, None, METRIC, make, N, seed=3, calibrate_noise=4)
+    rec = cal.source["noise_calibration"][METRIC]
+    f = cal.noise_scale["cifar10"][METRIC]
+    assert rec["scale"] == f and rec["folds"] == 4 and rec["n"] == N and f > 0 and f != 1
+    assert "noise std scaled by" in cal.metric_info(METRIC).provenance.detail
+    archs = _sample(source, 20)
+    m0, s0 = plain.predict_dist(archs, METRIC)
+    m1, s1 = cal.predict_dist(archs, METRIC)
+    np.testing.assert_allclose(m0, m1)
+    np.testing.assert_allclose(s1, f * s0, rtol=1e-6)
+    d0 = plain.query(archs, METRIC, seed=7) - m0
+    d1 = cal.query(archs, METRIC, seed=7) - m1
+    np.testing.assert_allclose(d1, f * d0, rtol=1e-4, atol=1e-4)  # same z, scaled std
+    again = benchmarks.load("surrogate", path=cal.save(tmp_path / "cal"))
+    assert again.noise_scale == cal.noise_scale
+    np.testing.assert_allclose(again.query(archs, METRIC, seed=7), cal.query(archs, METRIC, seed=7))
+    with pytest.raises(InvalidInputError, match="number of CV folds"):
+        fit_surrogate(source, None, METRIC, make, N, calibrate_noise=1)
+    with pytest.raises(InvalidInputError, match="needs a model with a predictive spread"):
+        fit_surrogate(source, None, METRIC, predictors.create("ridge"), N, calibrate_noise=3)
+
+
+def test_a_manifest_with_a_bad_noise_scale_is_refused(saved: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(saved, folder)
+    man = json.loads((folder / MANIFEST).read_text())
+    d = next(iter(man["datasets"]))
+    m = next(iter(man["datasets"][d]["metrics"]))
+    man["datasets"][d]["metrics"][m]["noise_scale"] = -1
+    (folder / MANIFEST).write_text(json.dumps(man))
+    with pytest.raises(DataFormatError, match="'noise_scale' must be a positive number"):
+        benchmarks.load("surrogate", path=folder)

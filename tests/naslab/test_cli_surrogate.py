@@ -249,3 +249,27 @@ def test_the_source_file_is_hashed_wherever_the_table_was_first_converted(
     table.write_text(table.read_text().replace(",80.0", ",81.0"))  # the data changed since
     line = error_line(invoke("surrogate", "audit", str(out), *FAST))
     assert "is not the one surrogate" in line
+
+
+def test_fit_calibrates_the_noise_of_a_model_with_a_spread_by_default(rf_plain: Path) -> None:
+    """rf has a predictive spread: fit scales it by 5-fold CV unless --calibrate-noise 0."""
+    man = json.loads((rf_plain / MANIFEST).read_text())
+    assert man["source"]["noise_calibration"][METRIC]["folds"] == 5
+    (entry,) = man["datasets"].values()
+    assert entry["metrics"][METRIC]["noise_scale"] > 0
+
+
+def test_fit_calibrate_noise_options(tmp_path: Path) -> None:
+    base = ["surrogate", "fit", "-m", METRIC, "--train-size", "40", "--no-audit"]
+    r = invoke(*base, "--model", "rf", "-p", "n_estimators=5", "--calibrate-noise", "0",
+               "--out", str(tmp_path / "off"))  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert (
+        "noise_calibration" not in json.loads((tmp_path / "off" / MANIFEST).read_text())["source"]
+    )
+    line = error_line(invoke(*base, "--model", "rf", "--calibrate-noise", "1",
+                             "--out", str(tmp_path / "one")))  # fmt: skip
+    assert "--calibrate-noise must be >= 2" in line
+    line = error_line(invoke(*base, "--model", "xgb", "--calibrate-noise", "3",
+                             "--out", str(tmp_path / "xgb")))  # fmt: skip
+    assert "needs a model with a predictive spread" in line
