@@ -140,7 +140,15 @@ def info(
     head.add_row("benchmark", esc(data["name"]) + (" (surrogate)" if data["is_surrogate"] else ""))
     head.add_row("space", esc(data["space"]) + (f" ({size:,} archs)" if size else ""))
     n = data["num_archs"]
-    head.add_row("archs", f"{n:,}" if n is not None else "open space: no finite table (no optimum)")
+    if n is not None:
+        archs_text = f"{n:,}"
+    elif data["is_surrogate"]:
+        archs_text = (
+            "a surrogate: answers for any architecture of its space, no finite table (no optimum)"
+        )
+    else:
+        archs_text = "open space: no finite table (no optimum)"
+    head.add_row("archs", archs_text)
     head.add_row(
         "datasets", esc(", ".join(data["datasets"]) + f"  (default {bench.default_dataset})")
     )

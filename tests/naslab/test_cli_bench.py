@@ -262,7 +262,7 @@ def test_open_space_benchmark_info_query_and_export(tmp_path: Path) -> None:
         r = bench("info", name)
         assert r.exit_code == 0, r.output
         text = " ".join(r.output.split())
-        assert "open space: no finite table (no optimum)" in text
+        assert "a surrogate: answers for any architecture of its space, no finite table" in text
         assert "surrogate: a fixed formula in naslab's tests" in text
         r = bench("query", name, "0", "-m", "acc", "--json", "-d", "toy")
         assert r.exit_code == 0, r.output
