@@ -30,6 +30,7 @@ and checks against those predictions. The others refit on `load`.
 
 from __future__ import annotations
 
+import struct
 import warnings
 from contextlib import nullcontext
 from typing import Any, ClassVar
@@ -209,6 +210,163 @@ def _checked_lgb_text(text: str) -> str:
     return "\n".join([*out, "end of trees", ""])
 
 
+_UBJ_NUM = {
+    b"i": ">i1",
+    b"U": ">u1",
+    b"I": ">i2",
+    b"l": ">i4",
+    b"L": ">i8",
+    b"d": ">f4",
+    b"D": ">f8",
+}
+
+
+_UBJ_STRUCT = {ord(m): struct.Struct(">" + {"i1": "b", "u1": "B", "i2": "h", "i4": "i", "i8": "q",
+                                             "f4": "f", "f8": "d"}[dt[1:]])
+               for m, dt in _UBJ_NUM.items()}  # fmt: skip
+_UBJ_DTYPE = {ord(m): np.dtype(dt) for m, dt in _UBJ_NUM.items()}
+
+
+class _UBJ:
+    """A strict reader of the UBJSON subset XGBoost writes: every length is checked against the
+    buffer, typed arrays come back as numpy arrays, anything else (high-precision numbers,
+    optimised objects, nesting deeper than 32) is refused."""
+
+    def __init__(self, blob: bytes):
+        self.b, self.i, self.n = blob, 0, len(blob)
+
+    def _fail(self, what: str = "is truncated or has a bad length") -> ValueError:
+        return ValueError(f"the stored XGBoost model {what} (byte {self.i})")
+
+    def _num(self, m: int) -> Any:
+        st = _UBJ_STRUCT.get(m)
+        if st is None:
+            raise self._fail(f"has an unexpected marker {bytes([m])!r}")
+        i = self.i
+        if i + st.size > self.n:
+            raise self._fail()
+        self.i = i + st.size
+        return st.unpack_from(self.b, i)[0]
+
+    def _count(self) -> int:
+        if self.i >= self.n:
+            raise self._fail()
+        self.i += 1
+        k = self._num(self.b[self.i - 1])
+        if not isinstance(k, int) or k < 0 or self.i + k > self.n:
+            raise self._fail()
+        return k
+
+    def _bytes(self, k: int) -> bytes:
+        i = self.i
+        self.i = i + k
+        return self.b[i : i + k]
+
+    def _peek(self) -> int:
+        if self.i >= self.n:
+            raise self._fail()
+        return self.b[self.i]
+
+    def value(self, depth: int = 0) -> Any:
+        if depth > 32:
+            raise self._fail("nests too deeply")
+        m = self._peek()
+        self.i += 1
+        if m == 0x7B:  # {
+            obj = {}
+            while self._peek() != 0x7D:
+                key = self._bytes(self._count()).decode()
+                obj[key] = self.value(depth + 1)
+            self.i += 1
+            return obj
+        if m == 0x5B:  # [
+            nxt = self._peek()
+            if nxt == 0x24:  # $ type # count: a typed array
+                self.i += 1
+                t = self._peek()
+                self.i += 1
+                if t not in _UBJ_DTYPE or self._peek() != 0x23:
+                    raise self._fail("has an unexpected typed array")
+                self.i += 1
+                dt = _UBJ_DTYPE[t]
+                k = self._count()  # checked k bytes are left; the array needs k * itemsize
+                if self.i + k * dt.itemsize > self.n:
+                    raise self._fail()
+                return np.frombuffer(self._bytes(k * dt.itemsize), dt)
+            if nxt == 0x23:  # # count
+                self.i += 1
+                k = self._count()  # at least a byte per element: k is bounded
+                return [self.value(depth + 1) for _ in range(k)]
+            out = []
+            while self._peek() != 0x5D:
+                out.append(self.value(depth + 1))
+            self.i += 1
+            return out
+        if m == 0x53:  # S
+            return self._bytes(self._count()).decode()
+        if m in (0x54, 0x46, 0x5A):
+            return {0x54: True, 0x46: False, 0x5A: None}[m]
+        return self._num(m)
+
+
+def _check_xgb_ubj(blob: bytes) -> None:
+    """An XGBoost UBJSON model of single-output squared-error gbtree trees with numerical splits,
+    checked in Python before XGBoost parses it: the whole buffer decodes, every tree array has
+    the tree's node count, every child comes after its parent and within the tree, and every
+    split feature is below the model's feature count. ValueError naming the first fault."""
+    r = _UBJ(blob)
+    model = r.value()
+    if r.i != r.n or not isinstance(model, dict):
+        raise ValueError("the stored XGBoost model has trailing bytes")
+    try:
+        learner = model["learner"]
+        param = learner["learner_model_param"]
+        booster = learner["gradient_booster"]
+        trees = booster["model"]["trees"]
+        n_feat = int(param["num_feature"])
+        single = param.get("num_target", "1") == "1" and param.get("num_class", "0") == "0"
+        objective = learner["objective"]["name"]
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"the stored XGBoost model lacks {e}") from None
+    if booster.get("name") != "gbtree" or objective != "reg:squarederror" or not single:
+        raise ValueError("the stored XGBoost model is not a single-output squared-error gbtree")
+    if not isinstance(trees, list) or not 0 < n_feat < 2**31:
+        raise ValueError("the stored XGBoost model has no trees or no features")
+    per_node = ("left_children", "right_children", "split_indices", "split_conditions",
+                "default_left", "split_type", "base_weights", "parents", "loss_changes",
+                "sum_hessian")  # fmt: skip
+    for t, tree in enumerate(trees):
+        try:
+            n = int(tree["tree_param"]["num_nodes"])
+            arr = {k: np.asarray(tree[k]) for k in per_node}
+            cats = [np.asarray(tree[k]).size for k in ("categories", "categories_nodes",
+                                                        "categories_segments", "categories_sizes")]  # fmt: skip
+            leaf_vec = int(tree["tree_param"].get("size_leaf_vector", "1"))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"the stored XGBoost model's tree {t} is malformed") from None
+        if n < 1 or any(a.shape != (n,) or a.dtype.kind not in "iuf" for a in arr.values()):
+            raise ValueError(f"the stored XGBoost model's tree {t} has a bad array length")
+        if any(cats) or arr["split_type"].any() or leaf_vec > 1:
+            raise ValueError(f"the stored XGBoost model's tree {t} has unsupported splits")
+        node = np.arange(n)
+        left, right, feat = arr["left_children"], arr["right_children"], arr["split_indices"]
+        leaf = left == -1
+        ok = (right == -1) == leaf
+        ok &= leaf | ((left > node) & (left < n) & (right > node) & (right < n))
+        ok &= leaf | ((feat >= 0) & (feat < n_feat))
+        ok &= np.isfinite(arr["split_conditions"]) & np.isfinite(arr["base_weights"])
+        if not ok.all():
+            raise ValueError(f"the stored XGBoost model's tree {t} has an index out of range")
+        # a tree: every node but the root is one split's child, and `parents` says which
+        inner = ~leaf
+        kids = np.concatenate([left[inner], right[inner]])
+        parent = np.full(n, 2**31 - 1, dtype=np.int64)  # XGBoost's "no parent"
+        parent[kids] = np.concatenate([node[inner], node[inner]])
+        once = np.bincount(kids, minlength=n)
+        if once[0] or (once[1:] != 1).any() or not np.array_equal(arr["parents"], parent):
+            raise ValueError(f"the stored XGBoost model's tree {t} is not a tree")
+
+
 class XGBPredictor(_RefitPredictor):
     """Gradient-boosted trees (XGBoost; Chen & Guestrin 2016). `n_jobs` threads (default 1)."""
 
@@ -290,6 +448,7 @@ class XGBPredictor(_RefitPredictor):
         import xgboost as xgb
 
         blob = unpack_blob(state["xgb_ubj"], "XGBoost")
+        _check_xgb_ubj(blob)
         try:
             booster = xgb.Booster(model_file=bytearray(blob))
         except Exception as e:  # XGBoostError, or a decoding error from its JSON reader

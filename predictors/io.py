@@ -26,7 +26,10 @@ on)}.
     text; each zlib-compressed as a uint8 tensor with its size and SHA-256) with what else the
     model learned (members' feature scaling, cell_gbt's log-gap ceiling) and a SHA-256 of the
     training set and predictions; `load` builds the boosters from these with no fit, whatever
-    library version would fit today; or
+    library version would fit today. Both libraries' parsers crash the process on some
+    malformed input, so each booster is first checked against its digest and then decoded and
+    checked in Python (array lengths, child/feature indices, tree shape; predictors.classic)
+    before the library sees it; or
   - "refit" (every other such model, and files written before "native" existed): `load` refits
     with the stored hyperparameters and seed.
   Either way `load` checks that the model reproduces the stored predictions and raises

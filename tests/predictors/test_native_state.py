@@ -292,3 +292,27 @@ def test_edited_training_targets_are_refused(data, tmp_path) -> None:
     torch.save(payload, path)
     with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*SHA-256 does not match"):
         predictors.load(path)
+
+
+@pytest.mark.parametrize(("field", "value", "error"), [
+    ("left_children", 999, "index out of range"),  # would make XGBoost read past the tree
+    ("parents", 2**30, "is not a tree"),  # would crash XGBoost's loader
+])  # fmt: skip
+def test_a_crafted_xgboost_tree_is_refused_before_xgboost_parses_it(
+    data, tmp_path, field, value, error
+) -> None:
+    """The UBJSON is decoded and its trees checked in Python first (even with a matching
+    digest): a flipped child or parent index never reaches XGBoost."""
+    import struct
+
+    path = _fit("xgb", data).save(tmp_path / "m.pt")
+
+    def edit(native: dict[str, Any]) -> None:
+        raw = bytearray(unpack_blob({k: _np(v) for k, v in native["xgb_ubj"].items()}, "XGB"))
+        at = raw.index(field.encode() + b"[$l#L") + len(field) + 5 + 8 + 4  # its second entry
+        raw[at : at + 4] = struct.pack(">i", value)
+        _repack(native, "xgb_ubj", bytes(raw), True)
+
+    _edit_native(path, edit)
+    with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}.*{error}"):
+        predictors.load(path)
