@@ -203,7 +203,8 @@ def _table(**options: Any) -> Benchmark:
 
 @register(
     "surrogate",
-    "a saved surrogate benchmark folder (path=...): fitted models that predict a metric for "
+    "a saved surrogate benchmark folder (path=...) or a shipped one (shipped=NAME): fitted "
+    "models that predict a metric for "
     "any architecture of their space; no optimum",
     params={
         "path": Param("the surrogate's folder (manifest.json, models, train_archs.json)"),
