@@ -165,14 +165,22 @@ def default_metric(b: Any, dataset: str) -> str:
     return default_metrics(b, dataset)[0]
 
 
+def _surrogate_pool(b: Any) -> bool:
+    """A surrogate over a finite space answers for every member: the space is its pool."""
+    return bool(getattr(b, "is_surrogate", False)) and b.space.size is not None
+
+
 def require_finite(b: Any, what: str) -> None:
-    """A correlation study samples architectures from the benchmark's table: refuse an open one."""
+    """A correlation study samples architectures from the benchmark's table (or, for a surrogate
+    over a finite space, from the whole space): refuse anything else."""
     from benchmarks.base import is_finite
 
-    if not is_finite(b):
+    if not is_finite(b) and not _surrogate_pool(b):
+        kind = "a surrogate over an open space" if b.is_surrogate else "an open space"
         raise InvalidInputError(
-            f"{what} needs a finite pool of architectures to sample from (a tabular benchmark); "
-            f"{b.name!r} has no table of architectures (an open space or a surrogate)"
+            f"{what} needs a finite pool of architectures to sample from (a tabular benchmark, "
+            f"or a surrogate over a finite space); {b.name!r} is {kind} with no table of "
+            "architectures"
         )
 
 
@@ -181,6 +189,10 @@ def pool_archs(b: Any, dataset: str) -> np.ndarray:
     (int64) on a finite space; on an open space (a keyed table over nb101 or darts: no index)
     an object array of its canonical Archs (`predictors.base.arch_batch`), which slices like an
     index array and which predictors and `query_pool` take as they are."""
+    from benchmarks.base import is_finite
+
+    if not is_finite(b) and _surrogate_pool(b):
+        return np.arange(b.space.size, dtype=np.int64)
     if b.space.size is not None:
         return np.asarray(b.arch_indices(dataset))
     from predictors.base import arch_batch

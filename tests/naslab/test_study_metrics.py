@@ -136,12 +136,17 @@ def test_compare_on_an_open_space_has_no_optimum(tmp_path):
             assert 0 < e["hv_mean"] <= 1 and e["hv_ratio_mean"] != e["hv_ratio_mean"]  # NaN
 
 
-def test_correlation_studies_refuse_an_open_space_clearly():
-    with registered() as name:
-        with pytest.raises(InvalidInputError, match="finite pool of architectures"):
-            C.make_source(name, None, None, None, "none")
-        with pytest.raises(InvalidInputError, match="finite pool of architectures"):
-            C.score_study(name, scores=["acc"])
+def test_correlation_studies_take_a_surrogates_finite_space_and_refuse_an_open_one():
+    from nas_core import spaces
+    from tests.benchmarks.open_bench import OpenFormulaBench
+
+    with registered() as name:  # a surrogate over nb201: its pool is the whole space
+        source = C.make_source(name, None, None, None, "none")
+        assert len(C.load_pool(source)[0]) == 15625
+    over_darts = OpenFormulaBench()
+    over_darts.space = spaces.get("darts")
+    with pytest.raises(InvalidInputError, match="a surrogate over an open space"):
+        C.require_finite(over_darts, "a predictor study")
 
 
 def test_correlate_proxies_states_provenance_and_defaults_from_roles(tmp_path):
@@ -155,3 +160,21 @@ def test_correlate_proxies_states_provenance_and_defaults_from_roles(tmp_path):
     assert "AnalogNAS-Bench" in out["provenance"]["baseline_accuracy"]
     r = _proxies(tmp_path, _scores_file(tmp_path), "--bench", "analognas")
     assert "baseline_accuracy: measured: AnalogNAS-Bench" in " ".join(r.output.split())
+
+
+def test_a_predictor_study_runs_on_a_surrogate_over_a_finite_space(tmp_path):
+    """A surrogate over nb201 answers for every cell: the space is the study's pool, and the
+    targets are the surrogate's predictions."""
+    import numpy as np
+
+    import benchmarks
+    import predictors
+    from benchmarks.surrogate import fit_surrogate
+
+    src = benchmarks.load("analognas")
+    sur = fit_surrogate(src, None, "baseline_accuracy", predictors.create("ridge"), 50, seed=0)
+    folder = sur.save(tmp_path / "s")
+    source = C.make_source("surrogate", str(folder), None, None, "none")
+    idx, y, _, space, dropped = C.load_pool(source)
+    assert space == "nb201" and len(idx) == 15625 and dropped == 0
+    np.testing.assert_allclose(y[:20], sur.query(idx[:20], "baseline_accuracy"), rtol=1e-6)
