@@ -545,8 +545,9 @@ def _fresh(model: Any) -> Any:
     )
 
 
-def _measured(source: Benchmark, metric: str, d: str) -> tuple[list[Arch], np.ndarray]:
-    """The source's architectures holding a finite value of `metric` on `d`, and the values."""
+def measured_values(source: Benchmark, metric: str, d: str) -> tuple[list[Arch], np.ndarray]:
+    """The source's architectures holding a finite value of `metric` on `d`, and the values
+    (a sparse table is asked one architecture at a time)."""
     archs = source.archs(d)  # type: ignore[attr-defined]
     try:
         y = np.asarray(source.query(archs, metric, d), dtype=np.float64)
@@ -788,7 +789,7 @@ def fit_surrogate(
     if tune is not None:  # checked before any data is read or model fitted
         candidates = _check_tuning(_fresh(model), tune, cv, tune_score, int(train_size))
     measured = {
-        m: _measured(source, m, d) for m in [*names, *([cost_metric] if cost_metric else [])]
+        m: measured_values(source, m, d) for m in [*names, *([cost_metric] if cost_metric else [])]
     }
     keys = None
     to_str = source.space.to_str

@@ -39,7 +39,6 @@ import numpy as np
 
 from nas_core.errors import (
     InvalidInputError,
-    NotInBenchmarkError,
     OutputDirError,
 )
 
@@ -197,20 +196,9 @@ def check_source(
 
 def real_values(source: Benchmark, metric: str, dataset: str) -> tuple[list[Any], np.ndarray]:
     """The source's architectures holding a finite value of `metric`, and those values."""
-    archs = source.archs(dataset)  # type: ignore[attr-defined]
-    try:
-        y = np.asarray(source.query(archs, metric, dataset), dtype=np.float64)
-    except NotInBenchmarkError:  # a sparse table: ask one by one
-        kept, vals = [], []
-        for a in archs:
-            try:
-                vals.append(float(source.query(a, metric, dataset)))
-            except NotInBenchmarkError:
-                continue
-            kept.append(a)
-        archs, y = kept, np.asarray(vals, dtype=np.float64)
-    ok = np.isfinite(y)
-    return [a for a, k in zip(archs, ok, strict=True) if k], y[ok]
+    from benchmarks.surrogate import measured_values
+
+    return measured_values(source, metric, dataset)
 
 
 def model_factory(surrogate: SurrogateBenchmark) -> Callable[[], Any] | None:
